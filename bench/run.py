@@ -1,0 +1,235 @@
+"""Benchmarks, side by side with the direct use of the underlying implementation, in one run.
+
+    python3 build.py bench            # all sections
+    python3 build.py bench platform   # only the platform section (also: stark)
+
+Each line: the operation, foc_web's time, the direct time (raw Web Crypto / hash-wasm in the same
+page, hashlib / argon2-cffi / pycryptodome on CPython), and the ratio foc_web / direct (1.00 means
+no overhead). Times are the best of a few runs. Nothing here is asserted: these are measurements.
+"""
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "dist" / "site"
+sys.path.insert(0, str(ROOT))
+
+# The same Python runs in every runtime; `direct` is filled in by the runtime's own harness.
+PY_PLATFORM_BENCH = """
+import json, time
+from foc_web import platform
+
+async def best(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await fn()
+        times.append(time.perf_counter() - started)
+    return min(times) * 1000
+
+password, salt, key, iv = b"correct horse battery", b"0123456789abcdef", bytes(range(32)), bytes(12)
+mebibyte = bytes(1 << 20)
+result = {
+    "pbkdf2_sha256_600k": await best(lambda: platform.pbkdf2("sha256", password, salt, 600_000, 32), 3),
+    "argon2id_64mib_t3_p4": await best(lambda: platform.argon2id(password, salt, 3, 65536, 4, 32), 3),
+    "aes_gcm_encrypt_1mib": await best(lambda: platform.aes_gcm_encrypt(key, iv, mebibyte, b"aad"), 5),
+}
+json.dumps(result)
+"""
+
+JS_DIRECT_BENCH = """
+async function best(fn, repeat) {
+  let min = Infinity;
+  for (let i = 0; i < repeat; i++) { const t = performance.now(); await fn(); min = Math.min(min, performance.now() - t); }
+  return min;
+}
+const enc = new TextEncoder();
+const password = enc.encode("correct horse battery"), salt = enc.encode("0123456789abcdef");
+const keyBytes = new Uint8Array(32).map((_, i) => i), iv = new Uint8Array(12), mebibyte = new Uint8Array(1 << 20);
+const subtle = crypto.subtle;
+const hashWasm = await import(HASH_WASM_URL);
+return {
+  pbkdf2_sha256_600k: await best(async () => {
+    const k = await subtle.importKey("raw", password, "PBKDF2", false, ["deriveBits"]);
+    await subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 600000 }, k, 256);
+  }, 3),
+  argon2id_64mib_t3_p4: await best(() => hashWasm.argon2id({ password, salt, iterations: 3, memorySize: 65536,
+    parallelism: 4, hashLength: 32, outputType: "binary" }), 3),
+  aes_gcm_encrypt_1mib: await best(async () => {
+    const k = await subtle.importKey("raw", keyBytes, "AES-GCM", false, ["encrypt"]);
+    await subtle.encrypt({ name: "AES-GCM", iv, additionalData: enc.encode("aad") }, k, mebibyte);
+  }, 5),
+};
+"""
+
+
+def cpython_platform():
+    import hashlib
+
+    from argon2.low_level import Type, hash_secret_raw
+    from Crypto.Cipher import AES
+
+    namespace = {}
+    body = PY_PLATFORM_BENCH.replace("\njson.dumps(result)\n", "\n")
+    exec("async def _bench():\n" + "\n".join("    " + line for line in body.splitlines()) + "\n    return result",
+         namespace)
+    ours = asyncio.run(namespace["_bench"]())
+
+    def best(fn, repeat):
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+        return min(times) * 1000
+
+    password, salt, key, iv = b"correct horse battery", b"0123456789abcdef", bytes(range(32)), bytes(12)
+    mebibyte = bytes(1 << 20)
+
+    def gcm():
+        cipher = AES.new(key, AES.MODE_GCM, nonce=iv)
+        cipher.update(b"aad")
+        cipher.encrypt_and_digest(mebibyte)
+
+    direct = {
+        "pbkdf2_sha256_600k": best(lambda: hashlib.pbkdf2_hmac("sha256", password, salt, 600_000, 32), 3),
+        "argon2id_64mib_t3_p4": best(lambda: hash_secret_raw(password, salt, 3, 65536, 4, 32, Type.ID), 3),
+        "aes_gcm_encrypt_1mib": best(gcm, 5),
+    }
+    return ours, direct, "hashlib / argon2-cffi / pycryptodome"
+
+
+def serve_site():
+    sys.path.insert(0, str(ROOT))
+    import build
+
+    server = build.make_server(SITE, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/"
+
+
+def chromium():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from tests.conftest import CHROMIUM_FLAGS
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-bench-')}")
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(600)
+    return driver
+
+
+BOOT_OURS = """
+const done = arguments[arguments.length - 1];
+const t = performance.now();
+import(arguments[0] + "static/foc-loader.js").then(({ loadFocWeb }) => loadFocWeb())
+  .then((py) => { window.py = py; done(performance.now() - t); }).catch((e) => done("error: " + e));
+"""
+BOOT_BARE = """
+const done = arguments[arguments.length - 1];
+const t = performance.now();
+import(arguments[0] + "pyodide.mjs").then(({ loadPyodide }) => loadPyodide({ indexURL: arguments[0] }))
+  .then(() => done(performance.now() - t)).catch((e) => done("error: " + e));
+"""
+
+
+def browser_boot(url):
+    """Page-to-ready times: bare loadPyodide() and foc_web's loader, each cold (fresh profile) then warm."""
+    rows = {}
+    for name, script in (("bare loadPyodide()", BOOT_BARE), ("loadFocWeb() (foc_web imported)", BOOT_OURS)):
+        driver = chromium()
+        try:
+            times = []
+            for _ in range(2):
+                driver.get(url + "index.html")
+                times.append(driver.execute_async_script(script, url))
+            rows[name] = times
+        finally:
+            driver.quit()
+    return rows
+
+
+def browser_platform(url):
+    driver = chromium()
+    try:
+        driver.get(url + "index.html")
+        driver.execute_async_script(BOOT_OURS, url)
+        ours = json.loads(driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "window.py.runPythonAsync(arguments[0]).then(done).catch((e) => done(JSON.stringify({error: String(e)})));",
+            PY_PLATFORM_BENCH,
+        ))
+        direct = driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            f"(async () => {{ const HASH_WASM_URL = arguments[0] + 'hash-wasm/index.esm.min.js'; {JS_DIRECT_BENCH} }})()"
+            ".then(done).catch((e) => done({error: String(e)}));",
+            url,
+        )
+    finally:
+        driver.quit()
+    return ours, direct, "raw Web Crypto / hash-wasm, same page"
+
+
+def node_platform():
+    script = ROOT / "bench" / "node_platform.mjs"
+    out = subprocess.run(
+        ["node", str(script), str(SITE) + "/"],
+        input=json.dumps({"python": PY_PLATFORM_BENCH, "js": JS_DIRECT_BENCH}),
+        capture_output=True, text=True, check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(result["ours"]), result["direct"], "raw Web Crypto / hash-wasm, same process"
+
+
+def print_table(title, ours, direct, reference):
+    print(f"\n{title}  (direct = {reference})")
+    print(f"  {'operation':<24}{'foc_web ms':>12}{'direct ms':>12}{'ratio':>8}")
+    for name in ours:
+        print(f"  {name:<24}{ours[name]:>12.1f}{direct[name]:>12.1f}{ours[name] / direct[name]:>8.2f}")
+
+
+def platform_section():
+    print("== platform: our wrappers against the direct calls (target ratio < 1.05) ==")
+    print_table("CPython", *cpython_platform())
+    print_table("Pyodide in Node", *node_platform())
+    server, url = serve_site()
+    try:
+        print_table("Pyodide in headless Chromium", *browser_platform(url))
+        boot = browser_boot(url)
+        print("\nBoot in headless Chromium, page to Python ready (cold profile, then warm cache), ms")
+        for name, (cold, warm) in boot.items():
+            print(f"  {name:<34}{cold:>10.0f}{warm:>10.0f}")
+        bare, ours = boot.values()
+        print(f"  {'ratio loadFocWeb / bare':<34}{ours[0] / bare[0]:>10.2f}{ours[1] / bare[1]:>10.2f}")
+    finally:
+        server.shutdown()
+
+
+def stark_section():
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        print(f"\n== {script.stem} ==", flush=True)
+        subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
+
+
+SECTIONS = {"platform": platform_section, "stark": stark_section}
+
+
+def main(argv):
+    for name in argv or list(SECTIONS):
+        SECTIONS[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,67 @@
+"""The built site in a real browser: the PyScript demo boots foc_web offline from 127.0.0.1 only."""
+
+import json
+from urllib.parse import urlparse
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from .conftest import screenshot
+
+
+def requested_urls(driver):
+    """Every URL the browser asked for, from Chromium's own network log (DevTools events)."""
+    urls = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.add(message["params"]["request"]["url"])
+    return urls
+
+
+def test_demo_boots_offline_and_shows_random_value(browser, site_url):
+    browser.get(site_url + "demo/")
+    WebDriverWait(browser, 120).until(lambda d: d.find_element(By.ID, "status").text == "Ready.")
+    screenshot(browser, "demo-boot")
+    runtime = browser.find_element(By.ID, "runtime").text
+    random_hex = browser.find_element(By.ID, "random").text
+    assert runtime == "pyodide-browser"
+    assert len(bytes.fromhex(random_hex)) == 32 and random_hex != "00" * 32
+
+    resources = set(browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"))
+    network = requested_urls(browser)
+    assert any(u.endswith("pyodide.asm.wasm") for u in network)
+    assert any("foc_web-" in u and u.endswith(".whl") for u in network)
+    for url in resources | network:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https", "ws", "wss", "ftp"):
+            continue  # data:, blob: and the browser's own chrome:// pages never touch the network
+        assert parsed.hostname == "127.0.0.1", f"request left 127.0.0.1: {url}"
+
+
+def test_reload_shows_a_fresh_random_value(browser, site_url):
+    values = []
+    for _ in range(2):
+        browser.get(site_url + "demo/")
+        WebDriverWait(browser, 120).until(lambda d: d.find_element(By.ID, "status").text == "Ready.")
+        values.append(browser.find_element(By.ID, "random").text)
+    assert values[0] != values[1]
+
+
+def test_loader_boots_foc_web_in_a_plain_page(browser, site_url):
+    browser.get(site_url + "index.html")
+    result = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const stages = [];
+        import(arguments[0] + "static/foc-loader.js")
+          .then(({ loadFocWeb }) => loadFocWeb({ onProgress: (s, f) => stages.push([s, f]) }))
+          .then((py) => done({ runtime: py.runPython("from foc_web import platform; platform.runtime"), stages }))
+          .catch((e) => done({ error: String(e) }));
+        """,
+        site_url,
+    )
+    assert "error" not in result, result
+    assert result["runtime"] == "pyodide-browser"
+    assert [s for s, _ in result["stages"]] == ["pyodide", "packages", "import", "ready"]
+    assert result["stages"][-1][1] == 1
