@@ -60,3 +60,67 @@ class InvalidInputError(FocError, ValueError):
     """A value (felt, hash, calldata, parameter) is malformed or out of range."""
 
     code = "INVALID_INPUT"
+
+
+class ConfigError(FocError, ValueError):
+    """An option is unknown, of the wrong type, or outside sane bounds; the message says which and why."""
+
+    code = "INVALID_CONFIG"
+
+
+class WeakPasswordError(FocError, ValueError):
+    """A password fails the policy; ``reasons`` lists every rule it breaks."""
+
+    code = "WEAK_PASSWORD"
+
+    def __init__(self, reasons):
+        self.reasons = list(reasons)
+        super().__init__("password rejected: " + "; ".join(self.reasons))
+
+
+class AuthenticationError(FocError):
+    """Wrong password (or wrong second factor). Says nothing about which part was wrong."""
+
+    code = "AUTHENTICATION_FAILED"
+
+
+class AccountLockedError(FocError):
+    """Too many failed attempts: the account refuses unlocks until ``retry_after`` (epoch seconds)."""
+
+    code = "ACCOUNT_LOCKED"
+
+    def __init__(self, message, retry_after):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class AccountNotFoundError(FocError, LookupError):
+    code = "ACCOUNT_NOT_FOUND"
+
+
+class AccountExistsError(FocError):
+    code = "ACCOUNT_EXISTS"
+
+
+class NotUnlockedError(FocError):
+    """The operation needs the account unlocked first."""
+
+    code = "ACCOUNT_NOT_UNLOCKED"
+
+
+class NetworkMismatchError(FocError):
+    """An account bound to one network was used on another; the message names both."""
+
+    code = "NETWORK_MISMATCH"
+
+
+class VaultFormatError(FocError, ValueError):
+    """A stored record is not valid JSON, truncated, of an unknown version, or fails authentication."""
+
+    code = "VAULT_FORMAT"
+
+
+class KeystoreError(FocError, ValueError):
+    """A Web3 Secret Storage (v3) keystore is malformed, unsupported, or its MAC does not match."""
+
+    code = "KEYSTORE_ERROR"

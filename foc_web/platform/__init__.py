@@ -32,6 +32,7 @@ argon2id = current.argon2id
 scrypt = current.scrypt
 now = current.now
 http_post_json = current.http_post_json
+lock = current.lock
 
 
 def store() -> Store:

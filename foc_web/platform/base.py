@@ -6,9 +6,13 @@ import time, like micropip's ``_compat``. Everything here is bytes in, bytes out
 """
 
 import abc
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
+
+from ..errors import TransportError
 
 AES_KEY_BYTES = 32
 GCM_IV_BYTES = 12
@@ -91,6 +95,18 @@ class MemoryStore(Store):
         return sorted(k for k in self._values if k.startswith(prefix))
 
 
+class InProcessLocks:
+    """Named asyncio locks, for runtimes where nothing else shares the store."""
+
+    def __init__(self):
+        self._locks = {}
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name):
+        async with self._locks.setdefault(name, asyncio.Lock()):
+            yield
+
+
 class Platform(abc.ABC):
     """What foc_web needs from its runtime. Hashes and HMAC use hashlib, which works in both."""
 
@@ -155,11 +171,17 @@ class Platform(abc.ABC):
     def store(self):
         """The persistent :class:`Store` of this runtime."""
 
+    @abc.abstractmethod
+    def lock(self, name):
+        """An async context manager holding an exclusive lock named ``name`` across tabs or processes.
+
+        ``navigator.locks`` in the browser (shared by every tab of the origin), ``flock`` on a file
+        under $FOC_HOME on CPython, an in-process lock where neither exists (Node).
+        """
+
 
 def parse_json_body(raw, url):
     """Decode a JSON response body, or raise TransportError naming the URL."""
-    from ..errors import TransportError
-
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):

@@ -4,11 +4,13 @@ This is the only module of foc_web that imports ``js``. It works in a page, in a
 under Node (which has Web Crypto and fetch but no localStorage: there the store is in memory).
 """
 
+import asyncio
+import contextlib
 import json
 
 import js
 from pyodide.code import run_js
-from pyodide.ffi import JsException, to_js
+from pyodide.ffi import JsException, create_once_callable, to_js
 
 from ..errors import InvalidTag, TransportError, UnsupportedPlatformFeature
 from . import base
@@ -65,6 +67,7 @@ class BrowserPlatform(base.Platform):
     def __init__(self):
         self._subtle = js.crypto.subtle
         self._hash_wasm = None
+        self._local_locks = base.InProcessLocks()
         storage = getattr(js, "localStorage", None)
         has_storage = storage is not None and bool(storage)
         self.runtime = "pyodide-browser" if hasattr(js, "navigator") and has_storage else "pyodide-node"
@@ -159,6 +162,31 @@ class BrowserPlatform(base.Platform):
 
     def now(self):
         return js.Date.now() / 1000.0
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name):
+        """``navigator.locks`` (shared by all tabs of the origin); an in-process lock under Node."""
+        locks = getattr(getattr(js, "navigator", None), "locks", None)
+        if not locks:
+            async with self._local_locks.lock(name):
+                yield
+            return
+        acquired = asyncio.get_running_loop().create_future()
+        release = []
+        held = js.Promise.new(create_once_callable(lambda resolve, reject: release.append(resolve)))
+
+        def granted(_lock):
+            acquired.set_result(None)
+            return held
+
+        callback = create_once_callable(granted)
+        request = locks.request(f"foc_web:{name}", callback)
+        await acquired
+        try:
+            yield
+        finally:
+            release[0]()
+            await request
 
     async def http_post_json(self, url, payload, timeout=30.0, headers=None):
         controller = js.AbortController.new()

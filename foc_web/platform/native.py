@@ -1,6 +1,8 @@
 """CPython implementation of the platform: hashlib, pycryptodome, argon2-cffi, files under $FOC_HOME."""
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -15,7 +17,7 @@ from Crypto.Cipher import AES
 
 from ..errors import InvalidTag, TransportError
 from . import base
-from .keys import path_segments, from_path_segments
+from .keys import from_path_segments, path_segments
 
 
 def foc_home():
@@ -157,6 +159,18 @@ class NativePlatform(base.Platform):
 
     def now(self):
         return time.time()
+
+    @contextlib.asynccontextmanager
+    async def lock(self, name):
+        folder = foc_home() / "locks"
+        _make_private_dirs(foc_home(), folder)
+        file_name = hashlib.sha256(name.encode("utf-8")).hexdigest()[:32] + ".lock"  # any name, a safe file
+        fd = os.open(folder / file_name, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
 
     async def http_post_json(self, url, payload, timeout=30.0, headers=None):
         body = json.dumps(payload).encode("utf-8")

@@ -148,3 +148,23 @@ async def test_store_round_trip_and_prefix_listing():
 async def test_store_refuses_non_strings():
     with pytest.raises(TypeError):
         await platform.store().set("foc_test_bytes", b"raw")
+
+
+async def test_lock_excludes_concurrent_holders():
+    import asyncio
+
+    events = []
+
+    async def worker(tag):
+        async with platform.lock("portable-test"):
+            events.append(("in", tag))
+            await asyncio.sleep(0.02)
+            events.append(("out", tag))
+
+    await asyncio.gather(worker("a"), worker("b"), worker("c"))
+    # Each holder leaves before the next one enters.
+    assert [kind for kind, _ in events] == ["in", "out"] * 3
+    assert all(events[i][1] == events[i + 1][1] for i in range(0, 6, 2))
+    # The lock is free again afterwards.
+    async with platform.lock("portable-test"):
+        pass

@@ -1,0 +1,519 @@
+"""The documented accounts API: orchestration only.
+
+A call such as ``create(password=...)`` runs: options -> password policy -> key (stark) -> KDF and
+vault record (vault, through the platform) -> store (platform) -> audit log, and comes back. The
+math lives in ``stark/``, formats in ``vault/``, rules in ``auth/``, I/O in ``platform/``.
+
+Unlocked keys stay in this process's memory only, in ``_Unlocked`` objects whose repr hides them.
+"""
+
+import json
+import re
+
+from . import platform
+from .audit.log import AuditLog
+from .auth.lockout import LockoutPolicy
+from .auth.policy import AUTH_OPTIONS, PasswordPolicy
+from .errors import (
+    AccountExistsError,
+    AccountNotFoundError,
+    AuthenticationError,
+    ConfigError,
+    InvalidInputError,
+    NetworkMismatchError,
+    NotUnlockedError,
+    VaultFormatError,
+)
+from .platform import MemoryStore
+from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment, make_key
+from .stark import derivation
+from .stark.address import ACCOUNT_CLASSES, compute_account_address
+from .stark.bip39 import mnemonic_to_seed, validate_mnemonic
+from .stark.curve import EC_ORDER
+from .stark.keys import get_stark_key, validate_private_key
+from .types import Account, KeyPair, hex_address, hex_felt
+from .vault import kdf, keystore, record
+
+STORAGE_TYPES = ("encrypted_local", "memory", "plain_text", "secure_enclave", "external_kms")
+DEFAULT_ACCOUNT_CLASS = "openzeppelin"
+DEFAULT_SESSION_TIMEOUT = 3600
+_STORAGE_OPTIONS = {"type", "encryption", "key_derivation", "compression", "namespace"}
+_AUTH_OPTIONS = set(AUTH_OPTIONS) | {"session_timeout"}
+_DETERMINISTIC_KEY_SALT = b"foc-web/deterministic-key/v1:"
+_ADDRESS = re.compile(r"^(0x)?[0-9a-fA-F]{1,64}$")
+
+
+def normalize_address(address):
+    """Any hex form of an address -> ``0x`` + 64 lowercase hex digits; InvalidInputError otherwise."""
+    if isinstance(address, int) and not isinstance(address, bool):
+        value = address
+    elif isinstance(address, str) and _ADDRESS.match(address.strip()):
+        value = int(address.strip(), 16)
+    else:
+        raise InvalidInputError(f"not a Starknet address: {address!r}")
+    if not 0 < value < 2**251:
+        raise InvalidInputError(f"address out of range: {address!r}")
+    return hex_address(value)
+
+
+class _Unlocked:
+    """An unlocked private key with its auto-lock deadline. Never printed, never stored."""
+
+    __slots__ = ("private_key", "expires_at", "secrets")
+
+    def __init__(self, private_key, expires_at, secrets):
+        self.private_key = private_key
+        self.expires_at = expires_at
+        self.secrets = secrets
+
+    def __repr__(self):
+        return "<unlocked key: hidden>"
+
+
+class Accounts:
+    """``engine.accounts``: create, store, unlock and manage Stark accounts."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self._unlocked = {}
+        self._memory_store = MemoryStore()
+        self._audit_logs = {}
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def _lockout(self):
+        return LockoutPolicy.from_config(self._engine.security.get("lockout"))
+
+    def _network(self, network):
+        network = self._engine.network if network is None else network
+        return self._engine.check_network(network)
+
+    def audit(self, network=None):
+        network = self._network(network)
+        if network not in self._audit_logs:
+            logging = self._engine.security.get("logging", {})
+            self._audit_logs[network] = AuditLog(
+                network, enabled=logging.get("enabled", True), level=logging.get("level", "detailed")
+            )
+        return self._audit_logs[network]
+
+    def _store_for(self, storage_type):
+        return self._memory_store if storage_type == "memory" else platform.store()
+
+    @staticmethod
+    def _storage_key(network, address, namespace=None):
+        if namespace is not None:
+            check_segment(namespace, "namespace")
+            if namespace in RESERVED_KINDS or namespace == VAULT_FOLDER:
+                raise ConfigError(f"namespace {namespace!r} is reserved")
+            return make_key(namespace, network, address)
+        return make_key(network, address)
+
+    def _parse_storage(self, storage):
+        storage = dict(storage or {})
+        unknown = set(storage) - _STORAGE_OPTIONS
+        if unknown:
+            raise ConfigError(f"unknown storage option(s): {', '.join(sorted(unknown))}")
+        storage_type = storage.get("type", "encrypted_local")
+        if storage_type == "plain_text":
+            raise ConfigError(
+                "plain_text storage is refused: private keys are only kept encrypted at rest; "
+                "use storage={'type': 'encrypted_local'}"
+            )
+        if storage_type in ("secure_enclave", "external_kms"):
+            raise ConfigError(f"storage type {storage_type!r} is not available in this version of foc_web")
+        if storage_type not in STORAGE_TYPES:
+            raise ConfigError(f"unknown storage type {storage_type!r}; use encrypted_local (or memory in development)")
+        if storage_type == "memory" and self._engine.environment != "development":
+            raise ConfigError("memory storage loses keys on reload and is allowed only in the development environment")
+        encryption = storage.get("encryption", "aes-256-gcm")
+        if encryption != "aes-256-gcm":
+            raise ConfigError(f"unsupported encryption {encryption!r}; vaults use aes-256-gcm")
+        compression = storage.get("compression", False)
+        if compression not in (True, False, "none", "deflate"):
+            raise ConfigError("compression must be true, false, 'none' or 'deflate'")
+        compression = "deflate" if compression in (True, "deflate") else "none"
+        return storage_type, kdf.from_option(storage.get("key_derivation")), compression
+
+    @staticmethod
+    def _parse_auth(auth):
+        auth = dict(auth or {})
+        unknown = set(auth) - _AUTH_OPTIONS
+        if unknown:
+            raise ConfigError(f"unknown auth option(s): {', '.join(sorted(unknown))}")
+        timeout = auth.get("session_timeout", DEFAULT_SESSION_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 30 * 86400:
+            raise ConfigError("auth session_timeout must be a number of seconds between 1 and 30 days")
+        policy = PasswordPolicy.from_auth({k: v for k, v in auth.items() if k != "session_timeout"})
+        return policy, timeout
+
+    async def _find(self, address, network=None, namespace=None):
+        """(parsed record, storage type, store, storage key) of an account on ``network``."""
+        network = self._network(network)
+        address = normalize_address(address)
+        key = self._storage_key(network, address, namespace)
+        for storage_type in ("encrypted_local", "memory"):
+            store = self._store_for(storage_type)
+            text = await store.get(key)
+            if text is not None:
+                found = record.parse(text)
+                if found["network"] != network or found["address"] != address or found["storage_key"] != key:
+                    raise VaultFormatError(f"the record under {key} belongs elsewhere (moved or tampered)")
+                return found, storage_type, store, key
+        for other in self._engine.known_networks():
+            if other != network and await platform.store().get(self._storage_key(other, address, namespace)):
+                raise NetworkMismatchError(
+                    f"account {address} belongs to network {other!r}, not {network!r}; "
+                    "use switch_network to create a record for the other network"
+                )
+        raise AccountNotFoundError(f"no account {address} on network {network!r}")
+
+    @staticmethod
+    def _account(found, storage_type, namespace):
+        meta = found["account"]
+        return Account(
+            address=found["address"], network=found["network"], public_key=meta["public_key"],
+            account_class=meta["account_class"], username=meta.get("username"), storage_type=storage_type,
+            signer=meta.get("signer", "software"), namespace=namespace, created_at=found.get("created_at"),
+            storage_key=found["storage_key"], path=meta.get("path"),
+        )
+
+    def _state_key(self, network, address):
+        return make_key("state", network, address)
+
+    async def _read_state(self, network, address):
+        text = await platform.store().get(self._state_key(network, address))
+        return json.loads(text) if text else {}
+
+    async def _write_state(self, network, address, state):
+        await platform.store().set(self._state_key(network, address), json.dumps(state))
+
+    # ------------------------------------------------------------------ keys
+
+    async def generate_private_key(self, entropy=None, salt=None):
+        """A new Stark key pair from the platform CSPRNG (rejection-sampled to 1 <= k < n).
+
+        With ``entropy`` (and optional ``salt``) the key is *deterministic*: PBKDF2-HMAC-SHA256
+        (600,000 iterations) over the entropy, salted with ``foc-web/deterministic-key/v1:`` + salt,
+        then ground into range as wallets do. Anyone who learns the entropy has the key, so this is
+        refused unless the environment is "development" or security allows it explicitly.
+        """
+        if entropy is not None:
+            if not (self._engine.environment == "development" or self._engine.security.get("allow_deterministic_keys")):
+                raise ConfigError(
+                    "deterministic keys from entropy are refused in production: anyone who knows the entropy "
+                    "has the key; use generate_private_key() without entropy, or set environment='development'"
+                )
+            if not isinstance(entropy, str) or not entropy:
+                raise InvalidInputError("entropy must be a non-empty string")
+            material = await platform.pbkdf2(
+                "sha256", kdf.encode_password(entropy), _DETERMINISTIC_KEY_SALT + kdf.encode_password(salt or ""),
+                600_000, 32,
+            )
+            private_key = derivation.grind_key(material)
+        else:
+            private_key = random_private_key()
+        await self.audit().append("key_generation", details={"method": "deterministic" if entropy else "random"})
+        return KeyPair(public_key=hex_felt(get_stark_key(private_key)), private_key=hex_felt(private_key))
+
+    async def derive_keys(self, seed=None, path=None, scheme="bip44", mnemonic=None, passphrase="", index=0):
+        """The key pair at a BIP32 path of a BIP39 seed (hex) or mnemonic, under a wallet's scheme."""
+        if scheme not in derivation.SCHEMES:
+            raise InvalidInputError(f"unknown derivation scheme {scheme!r}; use one of {derivation.SCHEMES}")
+        if path is None:
+            path = derivation.eip2645_path(index) if scheme == "eip2645" else derivation.starknet_bip44_path(index)
+        if (seed is None) == (mnemonic is None):
+            raise InvalidInputError("give exactly one of seed or mnemonic")
+        if mnemonic is not None:
+            seed_bytes = await mnemonic_to_seed(validate_mnemonic(mnemonic), passphrase)
+        else:
+            seed_bytes = _seed_bytes(seed)
+        private_key = derivation.derive_private_key(seed_bytes, path, scheme)
+        await self.audit().append("key_generation", details={"method": "derivation", "scheme": scheme, "path": path})
+        return KeyPair(hex_felt(get_stark_key(private_key)), hex_felt(private_key), path=path, scheme=scheme)
+
+    # ------------------------------------------------------------------ create / unlock / lock
+
+    async def create(self, username=None, password=None, network=None, storage=None, auth=None, *,
+                     private_key=None, seed=None, mnemonic=None, path=None, scheme="bip44", passphrase="",
+                     account_class=DEFAULT_ACCOUNT_CLASS, namespace=None, salt=None):
+        """Create an account and save its key encrypted; the account is left unlocked.
+
+        The key is ``private_key`` if given, else derived from ``mnemonic`` or ``seed`` at ``path``,
+        else freshly generated. The address is the counterfactual address of ``account_class``
+        (default OpenZeppelin) for the public key, with salt = public key unless given.
+        """
+        network = self._network(network)
+        storage_type, kdf_params, compression = self._parse_storage(storage)
+        policy, timeout = self._parse_auth(auth)
+        if account_class not in ACCOUNT_CLASSES:
+            raise ConfigError(f"unknown account class {account_class!r}; use one of {', '.join(ACCOUNT_CLASSES)}")
+        if not isinstance(password, str):
+            raise InvalidInputError("a password is required to encrypt the key")
+        policy.check(password, user_inputs=tuple(x for x in (username,) if x))
+        if username is not None and (not isinstance(username, str) or len(username) > 128):
+            raise InvalidInputError("username must be a string of at most 128 characters")
+        method = "random"
+        if private_key is not None:
+            key, method = validate_private_key(private_key), "imported"
+        elif mnemonic is not None or seed is not None:
+            pair = await self.derive_keys(seed=seed, mnemonic=mnemonic, path=path, scheme=scheme, passphrase=passphrase)
+            key, method = int(pair.private_key, 16), "derivation"
+        else:
+            key = random_private_key()
+        public_key = get_stark_key(key)
+        address = hex_address(compute_account_address(public_key, account_class, salt))
+        storage_key = self._storage_key(network, address, namespace)
+        meta = {"public_key": hex_felt(public_key), "account_class": account_class, "username": username,
+                "signer": "software", "session_timeout": timeout}
+        if path is not None:
+            meta["path"], meta["scheme"] = path, scheme
+        store = self._store_for(storage_type)
+        params = kdf.with_fresh_salt(kdf_params)
+        password_key = await kdf.derive_key(params, password)
+        sealed = await record.seal(
+            {"private_key": hex_felt(key)}, password_key, kdf_params=params, network=network, address=address,
+            storage_key=storage_key, account=meta, compression=compression,
+        )
+        async with platform.lock(f"vault:{storage_key}"):
+            if await store.get(storage_key) is not None:
+                raise AccountExistsError(f"an account {address} already exists on {network!r}")
+            await store.set(storage_key, json.dumps(sealed))
+        self._unlocked[storage_key] = _Unlocked(key, platform.now() + timeout, {})
+        await self.audit(network).append(
+            "account_creation", address=address,
+            details={"username": username, "account_class": account_class, "storage_type": storage_type,
+                     "kdf": params["algorithm"], "method": method},
+        )
+        return self._account(sealed, storage_type, namespace)
+
+    async def unlock(self, address, password=None, network=None, namespace=None):
+        """Open the vault with the password; the key stays in memory until lock or session timeout."""
+        found, storage_type, store, key = await self._find(address, network, namespace)
+        network, address = found["network"], found["address"]
+        audit = self.audit(network)
+        async with platform.lock(f"vault:{key}"):
+            state = await self._read_state(network, address)
+            self._lockout.check(state, platform.now())
+            if not isinstance(password, str):
+                raise InvalidInputError("a password is required to unlock this account")
+            try:
+                secrets = await record.unseal(
+                    found, await kdf.derive_key(found["kdf"], password), network=network, address=address,
+                    storage_key=key,
+                )
+            except AuthenticationError:
+                state, locked = self._lockout.after_failure(state, platform.now())
+                await self._write_state(network, address, state)
+                await audit.append("authentication", address=address, outcome="failure",
+                                   details={"count": state["failures"]})
+                if locked:
+                    await audit.append("lockout", address=address, details={"retry_after": state["locked_until"]})
+                raise
+            if state.get("failures") or state.get("lockouts"):
+                await self._write_state(network, address, self._lockout.after_success())
+            if kdf.weaker_than_defaults(found["kdf"]):
+                await self._reseal(found, secrets, password, store, key, kdf.DEFAULTS[found["kdf"]["algorithm"]])
+        private_key = validate_private_key(secrets["private_key"])
+        timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
+        self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets)
+        await audit.append("authentication", address=address, outcome="success")
+        return self._account(found, storage_type, namespace)
+
+    async def _reseal(self, found, secrets, password, store, key, kdf_params):
+        """Re-encrypt a record with new KDF parameters (fresh salt and IV) and replace it atomically."""
+        params = kdf.with_fresh_salt(kdf_params)
+        sealed = await record.seal(
+            secrets, await kdf.derive_key(params, password), kdf_params=params, network=found["network"],
+            address=found["address"], storage_key=key, account=found["account"],
+            compression=found["compression"], created_at=found.get("created_at"),
+        )
+        await store.set(key, json.dumps(sealed))
+        return sealed
+
+    async def lock(self, address, network=None, namespace=None):
+        """Forget the unlocked key of an account (no error if it was not unlocked)."""
+        network = self._network(network)
+        address = normalize_address(address)
+        key = self._storage_key(network, address, namespace)
+        if self._unlocked.pop(key, None) is not None:
+            await self.audit(network).append("lock", address=address)
+
+    def is_unlocked(self, address, network=None, namespace=None):
+        return self._unlocked_entry(address, network, namespace) is not None
+
+    def _unlocked_entry(self, address, network=None, namespace=None):
+        key = self._storage_key(self._network(network), normalize_address(address), namespace)
+        entry = self._unlocked.get(key)
+        if entry is not None and platform.now() >= entry.expires_at:
+            del self._unlocked[key]  # session_timeout: auto-lock
+            entry = None
+        return entry
+
+    def _private_key(self, address, network=None, namespace=None):
+        entry = self._unlocked_entry(address, network, namespace)
+        if entry is None:
+            raise NotUnlockedError(f"account {normalize_address(address)} is locked: unlock it first")
+        return entry.private_key
+
+    # ------------------------------------------------------------------ reading and managing
+
+    async def list(self, network=None, namespace=None):
+        """The accounts stored on a network (public data only; nothing is decrypted)."""
+        network = self._network(network)
+        prefix = self._storage_key(network, "0x0", namespace).rsplit("_", 1)[0] + "_"
+        found = []
+        for storage_type in ("encrypted_local", "memory"):
+            store = self._store_for(storage_type)
+            for key in await store.keys(prefix):
+                if key.count("_") != prefix.count("_"):
+                    continue
+                try:
+                    parsed = record.parse(await store.get(key))
+                except VaultFormatError:
+                    continue
+                found.append(self._account(parsed, storage_type, namespace))
+        return found
+
+    async def get(self, address, network=None, namespace=None):
+        found, storage_type, _, _ = await self._find(address, network, namespace)
+        return self._account(found, storage_type, namespace)
+
+    async def _open(self, address, password, network=None, namespace=None):
+        """Decrypt a record with its password, counting failures like unlock does."""
+        found, storage_type, store, key = await self._find(address, network, namespace)
+        state = await self._read_state(found["network"], found["address"])
+        self._lockout.check(state, platform.now())
+        if not isinstance(password, str):
+            raise InvalidInputError("the account password is required")
+        try:
+            secrets = await record.unseal(
+                found, await kdf.derive_key(found["kdf"], password), network=found["network"],
+                address=found["address"], storage_key=key,
+            )
+        except AuthenticationError:
+            state, _ = self._lockout.after_failure(state, platform.now())
+            await self._write_state(found["network"], found["address"], state)
+            await self.audit(found["network"]).append("authentication", address=found["address"], outcome="failure",
+                                                      details={"count": state["failures"]})
+            raise
+        return found, storage_type, store, key, secrets
+
+    async def delete(self, address, password, network=None, namespace=None):
+        """Delete an account's vault; needs its password."""
+        found, _, store, key, _ = await self._open(address, password, network, namespace)
+        async with platform.lock(f"vault:{key}"):
+            await store.delete(key)
+            await platform.store().delete(self._state_key(found["network"], found["address"]))
+        self._unlocked.pop(key, None)
+        await self.audit(found["network"]).append("account_deletion", address=found["address"])
+
+    async def export(self, address, password=None, include_private_key=False, network=None, namespace=None):
+        """Public data of an account; with ``include_private_key`` (and the password) the key too."""
+        if include_private_key:
+            found, storage_type, _, _, secrets = await self._open(address, password, network, namespace)
+        else:
+            found, storage_type, _, _ = await self._find(address, network, namespace)
+        data = self._account(found, storage_type, namespace).to_dict()
+        data["kdf"] = found["kdf"]["algorithm"]
+        if include_private_key:
+            data["private_key"] = secrets["private_key"]
+            await self.audit(found["network"]).append("key_access", address=found["address"],
+                                                      details={"method": "export"})
+        else:
+            await self.audit(found["network"]).append("export", address=found["address"])
+        return data
+
+    async def change_password(self, address, old_password, new_password, network=None, namespace=None, auth=None):
+        """Re-encrypt the vault under a new password (fresh salt and IV)."""
+        policy, _ = self._parse_auth(auth)
+        found, _, store, key, secrets = await self._open(address, old_password, network, namespace)
+        policy.check(new_password, user_inputs=tuple(x for x in (found["account"].get("username"),) if x))
+        params = {k: v for k, v in found["kdf"].items() if k != "salt"}
+        async with platform.lock(f"vault:{key}"):
+            await self._reseal(found, secrets, new_password, store, key, params)
+        self._unlocked.pop(key, None)
+        await self.audit(found["network"]).append("password_change", address=found["address"])
+
+    async def switch_network(self, address, network, password, source_network=None, namespace=None):
+        """Create a record of the same account on another network (the documented export pattern).
+
+        The record on the source network stays; the two are independent from then on.
+        """
+        target = self._network(network)
+        found, storage_type, _, _, secrets = await self._open(address, password, source_network, namespace)
+        if target == found["network"]:
+            raise InvalidInputError(f"account {found['address']} is already on {target!r}")
+        meta = found["account"]
+        params = {k: v for k, v in found["kdf"].items() if k != "salt"}
+        key = self._storage_key(target, found["address"], namespace)
+        store = self._store_for(storage_type)
+        params = kdf.with_fresh_salt(params)
+        sealed = await record.seal(
+            secrets, await kdf.derive_key(params, password), kdf_params=params, network=target,
+            address=found["address"], storage_key=key, account=meta, compression=found["compression"],
+        )
+        async with platform.lock(f"vault:{key}"):
+            if await store.get(key) is not None:
+                raise AccountExistsError(f"account {found['address']} already exists on {target!r}")
+            await store.set(key, json.dumps(sealed))
+        await self.audit(found["network"]).append("network_switch", address=found["address"],
+                                                  details={"new_network": target})
+        return self._account(sealed, storage_type, namespace)
+
+    # ------------------------------------------------------------------ keystores
+
+    async def export_keystore(self, address, password, keystore_password=None, network=None, namespace=None, **options):
+        """A Web3 Secret Storage v3 keystore (starkli's signer format) of the account's key.
+
+        ``keystore_password`` defaults to the account password.
+        """
+        found, _, _, _, secrets = await self._open(address, password, network, namespace)
+        result = await keystore.encrypt_keystore(
+            int(secrets["private_key"], 16), keystore_password if keystore_password is not None else password, **options
+        )
+        await self.audit(found["network"]).append("keystore_export", address=found["address"])
+        return result
+
+    async def import_keystore(self, keystore_json, keystore_password, password=None, **create_options):
+        """Create an account from a v3 keystore; ``password`` (default: the keystore's) encrypts the vault."""
+        private_key = await keystore.decrypt_keystore(keystore_json, keystore_password)
+        account = await self.create(password=password if password is not None else keystore_password,
+                                    private_key=private_key, **create_options)
+        await self.audit(account.network).append("keystore_import", address=account.address)
+        return account
+
+    # ------------------------------------------------------------------ audit
+
+    async def get_audit_log(self, address=None, start_date=None, end_date=None, events=None, network=None):
+        address = normalize_address(address) if address is not None else None
+        return await self.audit(network).records(address=address, start_date=start_date, end_date=end_date,
+                                                 events=events)
+
+    async def verify_audit_log(self, network=None):
+        return await self.audit(network).verify()
+
+
+def random_private_key():
+    """Uniform in [1, n): 32 CSPRNG bytes, masked to 252 bits and rejection-sampled (no modular bias)."""
+    while True:
+        candidate = int.from_bytes(platform.random_bytes(32), "big") & ((1 << 252) - 1)
+        if 1 <= candidate < EC_ORDER:
+            return candidate
+
+
+def _seed_bytes(seed):
+    if isinstance(seed, (bytes, bytearray)):
+        raw = bytes(seed)
+    elif isinstance(seed, str):
+        text = seed[2:] if seed.lower().startswith("0x") else seed
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise InvalidInputError("seed must be hex (a BIP39 seed of 16 to 64 bytes)") from None
+    else:
+        raise InvalidInputError("seed must be hex or bytes")
+    if not 16 <= len(raw) <= 64:
+        raise InvalidInputError(f"a seed has 16 to 64 bytes, got {len(raw)}")
+    return raw

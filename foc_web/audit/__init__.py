@@ -1,0 +1,1 @@
+"""A hash-chained, tamper-evident audit log of security events, one per network."""

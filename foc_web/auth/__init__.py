@@ -1,0 +1,1 @@
+"""Authentication: the password policy and the rules around unlocking an account."""

@@ -1,0 +1,1 @@
+"""Starknet key and signing math in pure Python: no I/O, no clock, no randomness of its own."""
