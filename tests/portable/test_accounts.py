@@ -395,3 +395,41 @@ async def test_no_secret_reaches_the_store_or_errors():
             assert form.lower() not in everything.lower()
     finally:
         await cleanup(engine, nets)
+
+
+async def test_keystore_export_and_import_through_accounts():
+    engine, nets = fresh_engine(extra_networks=1)
+    try:
+        account = await engine.accounts.create(password=PASSWORD, private_key=KNOWN_KEY)
+        with pytest.raises(AuthenticationError):
+            await engine.accounts.export_keystore(account.address, "wrong-password-123!")
+        exported = await engine.accounts.export_keystore(account.address, PASSWORD, keystore_password="ks-pass",
+                                                         scrypt_n=1024)
+        assert exported["version"] == 3 and exported["crypto"]["kdf"] == "scrypt"
+        assert format(KNOWN_KEY, "x") not in json.dumps(exported)
+        imported = await engine.accounts.import_keystore(exported, "ks-pass", password=OTHER_PASSWORD,
+                                                         network=nets[1])
+        assert imported.address == account.address and imported.network == nets[1]
+        await engine.accounts.unlock(account.address, password=OTHER_PASSWORD, network=nets[1])
+        assert engine.accounts._private_key(account.address, network=nets[1]) == KNOWN_KEY
+        with pytest.raises(AuthenticationError):
+            await engine.accounts.import_keystore(exported, "wrong", password=OTHER_PASSWORD, network=nets[1])
+    finally:
+        await cleanup(engine, nets)
+
+
+async def test_concurrent_creates_of_one_account_write_once():
+    import asyncio
+
+    engine, nets = fresh_engine()
+    try:
+        results = await asyncio.gather(
+            *(engine.accounts.create(password=PASSWORD, private_key=KNOWN_KEY) for _ in range(3)),
+            return_exceptions=True,
+        )
+        assert sum(not isinstance(r, Exception) for r in results) == 1
+        assert sum(isinstance(r, AccountExistsError) for r in results) == 2
+        created = next(r for r in results if not isinstance(r, Exception))
+        await engine.accounts.unlock(created.address, password=PASSWORD)
+    finally:
+        await cleanup(engine, nets)
