@@ -25,6 +25,7 @@ from .errors import (
     VaultFormatError,
 )
 from .platform import MemoryStore
+from .signing import SigningMixin
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment, make_key
 from .stark import derivation
 from .stark.address import ACCOUNT_CLASSES, compute_account_address
@@ -57,20 +58,22 @@ def normalize_address(address):
 
 
 class _Unlocked:
-    """An unlocked private key with its auto-lock deadline. Never printed, never stored."""
+    """An unlocked key: the private key, the vault's other secrets and the password-derived AES key
+    (to re-seal the vault without asking again), with the auto-lock deadline. Never printed or stored."""
 
-    __slots__ = ("private_key", "expires_at", "secrets")
+    __slots__ = ("private_key", "expires_at", "secrets", "password_key")
 
-    def __init__(self, private_key, expires_at, secrets):
+    def __init__(self, private_key, expires_at, secrets, password_key):
         self.private_key = private_key
         self.expires_at = expires_at
         self.secrets = secrets
+        self.password_key = password_key
 
     def __repr__(self):
         return "<unlocked key: hidden>"
 
 
-class Accounts:
+class Accounts(SigningMixin):
     """``engine.accounts``: create, store, unlock and manage Stark accounts."""
 
     def __init__(self, engine):
@@ -78,6 +81,7 @@ class Accounts:
         self._unlocked = {}
         self._memory_store = MemoryStore()
         self._audit_logs = {}
+        self._init_signing()
 
     # ------------------------------------------------------------------ helpers
 
@@ -280,7 +284,9 @@ class Accounts:
             if await store.get(storage_key) is not None:
                 raise AccountExistsError(f"an account {address} already exists on {network!r}")
             await store.set(storage_key, json.dumps(sealed))
-        self._unlocked[storage_key] = _Unlocked(key, platform.now() + timeout, {})
+        self._unlocked[storage_key] = _Unlocked(key, platform.now() + timeout, {"private_key": hex_felt(key)},
+                                                password_key)
+        await self._remember_device(network, address)
         await self.audit(network).append(
             "account_creation", address=address,
             details={"username": username, "account_class": account_class, "storage_type": storage_type,
@@ -290,47 +296,53 @@ class Accounts:
 
     async def unlock(self, address, password=None, network=None, namespace=None):
         """Open the vault with the password; the key stays in memory until lock or session timeout."""
-        found, storage_type, store, key = await self._find(address, network, namespace)
+        found, storage_type, store, key, secrets, password_key = await self._open(address, password, network,
+                                                                                  namespace)
         network, address = found["network"], found["address"]
-        audit = self.audit(network)
-        async with platform.lock(f"vault:{key}"):
-            state = await self._read_state(network, address)
-            self._lockout.check(state, platform.now())
-            if not isinstance(password, str):
-                raise InvalidInputError("a password is required to unlock this account")
-            try:
-                secrets = await record.unseal(
-                    found, await kdf.derive_key(found["kdf"], password), network=network, address=address,
-                    storage_key=key,
-                )
-            except AuthenticationError:
-                state, locked = self._lockout.after_failure(state, platform.now())
-                await self._write_state(network, address, state)
-                await audit.append("authentication", address=address, outcome="failure",
-                                   details={"count": state["failures"]})
-                if locked:
-                    await audit.append("lockout", address=address, details={"retry_after": state["locked_until"]})
-                raise
-            if state.get("failures") or state.get("lockouts"):
-                await self._write_state(network, address, self._lockout.after_success())
-            if kdf.weaker_than_defaults(found["kdf"]):
-                await self._reseal(found, secrets, password, store, key, kdf.DEFAULTS[found["kdf"]["algorithm"]])
+        if kdf.weaker_than_defaults(found["kdf"]):
+            async with platform.lock(f"vault:{key}"):
+                found, password_key = await self._reseal(found, secrets, password, store, key,
+                                                         kdf.DEFAULTS[found["kdf"]["algorithm"]])
         private_key = validate_private_key(secrets["private_key"])
         timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
-        self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets)
-        await audit.append("authentication", address=address, outcome="success")
+        self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets, password_key)
+        await self.audit(network).append("authentication", address=address, outcome="success")
+        if not await self._remember_device(network, address):
+            await self._security_event("new_device_access", network, address, device_id=await self._device_id())
         return self._account(found, storage_type, namespace)
 
+    async def _device_id(self):
+        """A random id for this browser profile or CPython install, made on first use and kept in the store."""
+        key = make_key("meta", "device")
+        device = await platform.store().get(key)
+        if device is None:
+            device = platform.random_bytes(16).hex()
+            await platform.store().set(key, device)
+        return device
+
+    async def _remember_device(self, network, address):
+        """Add this device to the account's known devices; False if it was not known before."""
+        device = await self._device_id()
+        state = await self._read_state(network, address)
+        known = state.get("devices", [])
+        if device in known:
+            return True
+        await self._write_state(network, address, {**state, "devices": known + [device]})
+        return False
+
     async def _reseal(self, found, secrets, password, store, key, kdf_params):
-        """Re-encrypt a record with new KDF parameters (fresh salt and IV) and replace it atomically."""
+        """Re-encrypt a record with new KDF parameters (fresh salt and IV) and replace it atomically.
+
+        Returns the new record and its password-derived key."""
         params = kdf.with_fresh_salt(kdf_params)
+        password_key = await kdf.derive_key(params, password)
         sealed = await record.seal(
-            secrets, await kdf.derive_key(params, password), kdf_params=params, network=found["network"],
+            secrets, password_key, kdf_params=params, network=found["network"],
             address=found["address"], storage_key=key, account=found["account"],
             compression=found["compression"], created_at=found.get("created_at"),
         )
         await store.set(key, json.dumps(sealed))
-        return sealed
+        return sealed, password_key
 
     async def lock(self, address, network=None, namespace=None):
         """Forget the unlocked key of an account (no error if it was not unlocked)."""
@@ -339,6 +351,8 @@ class Accounts:
         key = self._storage_key(network, address, namespace)
         if self._unlocked.pop(key, None) is not None:
             await self.audit(network).append("lock", address=address)
+        if await platform.store().get(make_key("sessions", network, address)) is not None:
+            await self._revoke(network, address)
 
     def is_unlocked(self, address, network=None, namespace=None):
         return self._unlocked_entry(address, network, namespace) is not None
@@ -381,28 +395,42 @@ class Accounts:
         return self._account(found, storage_type, namespace)
 
     async def _open(self, address, password, network=None, namespace=None):
-        """Decrypt a record with its password, counting failures like unlock does."""
+        """Decrypt a vault with its password: the one place that checks and counts failures.
+
+        Returns (record, storage type, store, storage key, secrets, password-derived key). A failure
+        is counted in the persisted lockout state, audited, and after ``max_attempts`` starts a
+        lockout and a ``multiple_failed_auth`` security event.
+        """
         found, storage_type, store, key = await self._find(address, network, namespace)
-        state = await self._read_state(found["network"], found["address"])
-        self._lockout.check(state, platform.now())
-        if not isinstance(password, str):
-            raise InvalidInputError("the account password is required")
-        try:
-            secrets = await record.unseal(
-                found, await kdf.derive_key(found["kdf"], password), network=found["network"],
-                address=found["address"], storage_key=key,
-            )
-        except AuthenticationError:
-            state, _ = self._lockout.after_failure(state, platform.now())
-            await self._write_state(found["network"], found["address"], state)
-            await self.audit(found["network"]).append("authentication", address=found["address"], outcome="failure",
-                                                      details={"count": state["failures"]})
-            raise
-        return found, storage_type, store, key, secrets
+        network, address = found["network"], found["address"]
+        async with platform.lock(f"vault:{key}"):
+            state = await self._read_state(network, address)
+            self._lockout.check(state, platform.now())
+            if not isinstance(password, str):
+                raise InvalidInputError("the account password is required")
+            password_key = await kdf.derive_key(found["kdf"], password)
+            try:
+                secrets = await record.unseal(found, password_key, network=network, address=address,
+                                              storage_key=key)
+            except AuthenticationError:
+                state, locked = self._lockout.after_failure(state, platform.now())
+                await self._write_state(network, address, state)
+                failure = {"count": state["failures"] or self._lockout.max_attempts}
+                await self.audit(network).append("authentication", address=address, outcome="failure",
+                                                 details=failure)
+                if locked:
+                    await self.audit(network).append("lockout", address=address,
+                                                     details={"retry_after": state["locked_until"]})
+                    await self._security_event("multiple_failed_auth", network, address,
+                                               count=self._lockout.max_attempts)
+                raise
+            if state.get("failures") or state.get("lockouts"):
+                await self._write_state(network, address, {**state, **self._lockout.after_success()})
+        return found, storage_type, store, key, secrets, password_key
 
     async def delete(self, address, password, network=None, namespace=None):
         """Delete an account's vault; needs its password."""
-        found, _, store, key, _ = await self._open(address, password, network, namespace)
+        found, _, store, key, _, _ = await self._open(address, password, network, namespace)
         async with platform.lock(f"vault:{key}"):
             await store.delete(key)
             await platform.store().delete(self._state_key(found["network"], found["address"]))
@@ -412,7 +440,7 @@ class Accounts:
     async def export(self, address, password=None, include_private_key=False, network=None, namespace=None):
         """Public data of an account; with ``include_private_key`` (and the password) the key too."""
         if include_private_key:
-            found, storage_type, _, _, secrets = await self._open(address, password, network, namespace)
+            found, storage_type, _, _, secrets, _ = await self._open(address, password, network, namespace)
         else:
             found, storage_type, _, _ = await self._find(address, network, namespace)
         data = self._account(found, storage_type, namespace).to_dict()
@@ -428,12 +456,13 @@ class Accounts:
     async def change_password(self, address, old_password, new_password, network=None, namespace=None, auth=None):
         """Re-encrypt the vault under a new password (fresh salt and IV)."""
         policy, _ = self._parse_auth(auth)
-        found, _, store, key, secrets = await self._open(address, old_password, network, namespace)
+        found, _, store, key, secrets, _ = await self._open(address, old_password, network, namespace)
         policy.check(new_password, user_inputs=tuple(x for x in (found["account"].get("username"),) if x))
         params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         async with platform.lock(f"vault:{key}"):
             await self._reseal(found, secrets, new_password, store, key, params)
         self._unlocked.pop(key, None)
+        await self._revoke(found["network"], found["address"])
         await self.audit(found["network"]).append("password_change", address=found["address"])
 
     async def switch_network(self, address, network, password, source_network=None, namespace=None):
@@ -442,7 +471,7 @@ class Accounts:
         The record on the source network stays; the two are independent from then on.
         """
         target = self._network(network)
-        found, storage_type, _, _, secrets = await self._open(address, password, source_network, namespace)
+        found, storage_type, _, _, secrets, _ = await self._open(address, password, source_network, namespace)
         if target == found["network"]:
             raise InvalidInputError(f"account {found['address']} is already on {target!r}")
         meta = found["account"]
@@ -469,7 +498,7 @@ class Accounts:
 
         ``keystore_password`` defaults to the account password.
         """
-        found, _, _, _, secrets = await self._open(address, password, network, namespace)
+        found, _, _, _, secrets, _ = await self._open(address, password, network, namespace)
         result = await keystore.encrypt_keystore(
             int(secrets["private_key"], 16), keystore_password if keystore_password is not None else password, **options
         )

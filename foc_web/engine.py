@@ -3,6 +3,8 @@
 from .accounts import Accounts
 from .errors import ConfigError
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment
+from .stark.felt import encode_shortstring, to_felt
+from .stark.transaction import SN_MAIN, SN_SEPOLIA
 
 ENVIRONMENTS = ("production", "development", "test")
 #: Networks known out of the box, with their default JSON-RPC endpoints.
@@ -22,7 +24,8 @@ class FocEngine:
     built in becomes usable by giving it an RPC URL here.
     """
 
-    def __init__(self, network="sepolia", environment="production", security=None, rpc=None):
+    def __init__(self, network="sepolia", environment="production", security=None, rpc=None, chain_ids=None,
+                 rpc_timeout=30.0):
         if environment not in ENVIRONMENTS:
             raise ConfigError(f"environment must be one of {ENVIRONMENTS}, got {environment!r}")
         self.environment = environment
@@ -32,6 +35,14 @@ class FocEngine:
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise ConfigError(f"the RPC URL of {name!r} must be an http(s) URL")
             self.rpc_urls[name] = url
+        self.chain_ids = {"mainnet": SN_MAIN, "sepolia": SN_SEPOLIA, "devnet": SN_SEPOLIA}
+        for name, chain in dict(chain_ids or {}).items():
+            self._check_network_name(name)
+            self.chain_ids[name] = encode_shortstring(chain) if isinstance(chain, str) and not chain.startswith("0x") \
+                else to_felt(chain, "chain_ids")
+        if isinstance(rpc_timeout, bool) or not isinstance(rpc_timeout, (int, float)) or not 0 < rpc_timeout <= 600:
+            raise ConfigError("rpc_timeout must be a number of seconds between 0 and 600")
+        self.rpc_timeout = float(rpc_timeout)
         self.security = self._check_security(security)
         self.network = self.check_network(network)
         self.accounts = Accounts(self)
@@ -52,6 +63,12 @@ class FocEngine:
                 "or give its RPC URL in FocEngine(rpc={...})"
             )
         return network
+
+    def chain_id(self, network):
+        """The chain id an account on ``network`` signs for; the node must serve the same one."""
+        if network not in self.chain_ids:
+            raise ConfigError(f"no chain id is known for network {network!r}: pass chain_ids={{{network!r}: ...}}")
+        return self.chain_ids[network]
 
     def known_networks(self):
         return sorted(self.rpc_urls)

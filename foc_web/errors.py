@@ -124,3 +124,81 @@ class KeystoreError(FocError, ValueError):
     """A Web3 Secret Storage (v3) keystore is malformed, unsupported, or its MAC does not match."""
 
     code = "KEYSTORE_ERROR"
+
+
+class RpcError(FocError):
+    """A Starknet node answered a JSON-RPC call with an error object.
+
+    ``rpc_code``/``rpc_message``/``data`` are the node's, unchanged; ``name`` is the spec's name
+    for well-known codes (e.g. "VALIDATION_FAILURE" for 55), else None; ``detail`` (a short text
+    taken from ``data``, such as a revert reason) goes into the message.
+    """
+
+    code = "RPC_ERROR"
+
+    def __init__(self, method, rpc_code, rpc_message, data=None, name=None, detail=None):
+        self.method = method
+        self.rpc_code = rpc_code
+        self.rpc_message = rpc_message
+        self.data = data
+        self.name = name
+        label = f"{rpc_code} {name}" if name else str(rpc_code)
+        suffix = f" ({detail})" if detail else ""
+        super().__init__(f"{method} failed: node error {label}: {rpc_message}{suffix}")
+
+
+class RpcResponseError(TransportError):
+    """A node's answer is not a valid JSON-RPC 2.0 response, or its result has the wrong shape."""
+
+    code = "RPC_BAD_RESPONSE"
+
+
+class ChainIdMismatchError(FocError):
+    """The node serves another chain than the one the transaction is signed for."""
+
+    code = "CHAIN_ID_MISMATCH"
+
+    def __init__(self, expected, actual):
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"the node's chain id is {hex(actual)}, expected {hex(expected)}")
+
+
+class TransactionRevertedError(FocError):
+    """A transaction was included but its execution reverted; ``revert_reason`` says why."""
+
+    code = "TX_REVERTED"
+
+    def __init__(self, tx_hash, revert_reason, receipt=None):
+        self.tx_hash = tx_hash
+        self.revert_reason = revert_reason
+        self.receipt = receipt
+        super().__init__(f"transaction {hex(tx_hash)} reverted: {revert_reason}")
+
+
+class TransactionTimeoutError(FocError):
+    """A transaction was not accepted on L2 within the time allowed (it may still be later)."""
+
+    code = "TX_TIMEOUT"
+
+    def __init__(self, tx_hash, timeout):
+        self.tx_hash = tx_hash
+        super().__init__(f"transaction {hex(tx_hash)} not accepted within {timeout:g} s; it may still be")
+
+
+class TwoFactorError(FocError):
+    """A second-factor code is missing, wrong, expired or already used."""
+
+    code = "TWO_FACTOR_FAILED"
+
+
+class SessionError(FocError):
+    """A session token is unknown, expired or revoked."""
+
+    code = "INVALID_SESSION"
+
+
+class PermissionDeniedError(FocError):
+    """A session's permissions forbid this transaction; nothing was signed."""
+
+    code = "PERMISSION_DENIED"

@@ -34,7 +34,7 @@ class LockoutPolicy:
 
     def check(self, state, now):
         """Raise AccountLockedError while a lockout is running."""
-        locked_until = (state or EMPTY)["locked_until"]
+        locked_until = (state or {}).get("locked_until", 0.0)
         if now < locked_until:
             raise AccountLockedError(
                 f"too many failed attempts: try again in {int(locked_until - now) + 1} s", retry_after=locked_until
@@ -52,4 +52,5 @@ class LockoutPolicy:
 
     @staticmethod
     def after_success():
+        """The lockout fields reset (merge into the state, which also holds other things)."""
         return dict(EMPTY)
