@@ -35,6 +35,7 @@ PYODIDE_CORE = [
     "pyodide.mjs", "pyodide.js", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
     "pyodide.mjs.map", "pyodide.js.map",
 ]
+JS_REFERENCES = ("@scure/starknet", "@noble/curves", "@noble/hashes")  # raced in bench/browser/, test site only
 MIME_TYPES = {
     ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
     ".json": "application/json", ".whl": "application/zip", ".zip": "application/zip",
@@ -169,10 +170,10 @@ def patch_lock(lock, wheels):
     return lock
 
 
-def copy_tree(source, target):
+def copy_tree(source, target, ignore=None):
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(source, target)
+    shutil.copytree(source, target, ignore=ignore)
 
 
 def assemble(target, wheels):
@@ -209,7 +210,16 @@ def build_sites():
     assemble(SITE, [own, *runtime_wheels])
     assemble(TEST_SITE, [own, *runtime_wheels, *test_wheels])
     bundle_tests(TEST_SITE / "foc-tests.zip")
+    add_browser_bench(TEST_SITE)
     log(f"site ready in {SITE.relative_to(ROOT)}")
+
+
+def add_browser_bench(target):
+    """bench/browser/ pages and the ESM sources of the JS references they race (test site only)."""
+    for package in JS_REFERENCES:  # the built .js files only: no TypeScript sources, typings, maps
+        copy_tree(NODE_MODULES / package, target / "vendor" / package,
+                  ignore=shutil.ignore_patterns("src", "*.ts", "*.map", "*.md"))
+    copy_tree(ROOT / "bench" / "browser", target / "bench")
 
 
 def bundle_tests(path):

@@ -1,7 +1,7 @@
 """Benchmarks, side by side with the direct use of the underlying implementation, in one run.
 
     python3 build.py bench            # all sections
-    python3 build.py bench platform   # only the platform section (also: stark)
+    python3 build.py bench platform   # only the platform section (also: stark, stark-browser)
 
 Each line: the operation, foc_web's time, the direct time (raw Web Crypto / hash-wasm in the same
 page, hashlib / argon2-cffi / pycryptodome on CPython), and the ratio foc_web / direct (1.00 means
@@ -115,7 +115,7 @@ def serve_site():
     return server, f"http://127.0.0.1:{server.server_port}/"
 
 
-def chromium():
+def chromium(*extra_flags):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -123,7 +123,7 @@ def chromium():
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
+    for flag in (*CHROMIUM_FLAGS, *extra_flags):
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-bench-')}")
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -223,7 +223,13 @@ def stark_section():
         subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
 
 
-SECTIONS = {"platform": platform_section, "stark": stark_section}
+def stark_browser_section():
+    from bench import browser_stark
+
+    browser_stark.main()
+
+
+SECTIONS = {"platform": platform_section, "stark": stark_section, "stark-browser": stark_browser_section}
 
 
 def main(argv):

@@ -202,3 +202,55 @@ class PermissionDeniedError(FocError):
     """A session's permissions forbid this transaction; nothing was signed."""
 
     code = "PERMISSION_DENIED"
+
+
+class BackupError(FocError, ValueError):
+    """A backup file is not one, is truncated, of a newer version, or holds an invalid payload."""
+
+    code = "BACKUP_ERROR"
+
+
+class RecoveryError(FocError):
+    """A social-recovery approval or request is invalid: not a guardian, bad signature, expired, duplicate."""
+
+    code = "RECOVERY_ERROR"
+
+
+class LedgerError(FocError):
+    """A Ledger device or its Starknet app refused a request; ``status_word`` is its answer (or None)."""
+
+    code = "LEDGER_ERROR"
+
+    def __init__(self, message, status_word=None):
+        self.status_word = status_word
+        super().__init__(message)
+
+
+class LedgerUserRejectedError(LedgerError):
+    """The user declined on the device (status word 6985), or blind signing is off in the app."""
+
+    code = "LEDGER_REJECTED"
+
+
+class LedgerPathError(LedgerError, InvalidPathError):
+    """The Starknet app only takes 6-level EIP-2645 paths starting with 2645' (FF00 / FF01)."""
+
+    code = "LEDGER_PATH"
+
+
+class LedgerWrongAppError(LedgerError):
+    """The Starknet app is not the one open on the device (6E00, 6E01, 6D00, 6511)."""
+
+    code = "LEDGER_WRONG_APP"
+
+
+class LedgerLockedError(LedgerError):
+    """The device is locked: unlock it with its PIN and open the Starknet app (5515, 6982)."""
+
+    code = "LEDGER_LOCKED"
+
+
+class LedgerTransportError(LedgerError, TransportError):
+    """No device, no permission, a disconnect or garbled USB/HID/TCP data."""
+
+    code = "LEDGER_TRANSPORT"

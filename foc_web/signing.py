@@ -17,16 +17,15 @@ import json
 
 from . import platform
 from .auth import otp
-from .auth.permissions import Permissions
-from .errors import ConfigError, InvalidInputError, SessionError, TwoFactorError, ChainIdMismatchError
+from .auth.permissions import Permissions, transaction_value
+from .errors import ConfigError, InvalidInputError, SessionError, TwoFactorError
 from .events import EventEmitter
 from .platform.keys import make_key
 from .rpc.client import RpcClient, invoke_v3_request, resource_bounds_from_estimate
 from .stark.ecdsa import sign
 from .stark.felt import to_felt, to_felts
 from .stark.keccak import get_selector_from_name
-from .stark.transaction import Call, calculate_invoke_v3_hash, execute_calldata
-from .auth.permissions import transaction_value
+from .stark.transaction import Call, ResourceBounds, ResourceBoundsMapping, calculate_invoke_v3_hash, execute_calldata
 from .vault import record
 
 MAX_SESSION_SECONDS = 30 * 86400
@@ -261,12 +260,7 @@ class SigningMixin:
         private_key = self._private_key(view.address, view.network)
         expected_chain = self._engine.chain_id(view.network)
         client = self._rpc(view.network)
-        node_chain = await client.chain_id()
-        if node_chain != expected_chain:
-            raise ChainIdMismatchError(
-                f"the node at {self._engine.rpc_urls[view.network]} serves chain {hex(node_chain)}, but account "
-                f"{view.address} belongs to {view.network!r} ({hex(expected_chain)}): nothing was signed"
-            )
+        await client.require_chain_id(expected_chain)  # refuse to sign for another chain
         sender = int(view.address, 16)
         nonce = await client.get_nonce(sender)
         body = execute_calldata(parsed_calls)
@@ -361,8 +355,6 @@ def _parse_calls(contract_address, entrypoint, calldata, calls):
 
 
 def _zero_bounds():
-    from .stark.transaction import ResourceBounds, ResourceBoundsMapping
-
     zero = ResourceBounds(0, 0)
     return ResourceBoundsMapping(zero, zero, zero)
 

@@ -180,9 +180,9 @@ class Platform(abc.ABC):
         """
 
 
-def parse_json_body(raw, url):
-    """Decode a JSON response body, or raise TransportError naming the URL."""
+def parse_json_body(raw, url, status):
+    """Decode a JSON response body, or raise TransportError naming the URL and HTTP status."""
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise TransportError(f"the answer from {url} is not JSON") from None
+        raise TransportError(f"the answer from {url} (HTTP {status}) is not JSON") from None

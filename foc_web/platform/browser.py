@@ -205,7 +205,7 @@ class BrowserPlatform(base.Platform):
             raise TransportError(f"request to {url} failed: {reason}") from None
         finally:
             js.clearTimeout(timer)
-        return response.status, base.parse_json_body(raw, url)
+        return response.status, base.parse_json_body(raw, url, response.status)
 
 
 def _asset_url(path):

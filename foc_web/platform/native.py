@@ -187,4 +187,4 @@ def _post(request, timeout):
         status, raw = error.code, error.read()
     except (urllib.error.URLError, OSError) as error:
         raise TransportError(f"request to {request.full_url} failed: {error}") from None
-    return status, base.parse_json_body(raw, request.full_url)
+    return status, base.parse_json_body(raw, request.full_url, status)

@@ -145,14 +145,18 @@ def _batch_to_affine(points):
 
 
 def _double(X, Y, Z):
-    """2 * (X, Y, Z) for a = 1 (dbl-2007-bl with lazy reduction); infinity stays infinity."""
-    XX = X * X % P
-    YY = Y * Y % P
-    ZZ = Z * Z % P
-    S = 4 * X * YY % P
-    M = (3 * XX + ZZ * ZZ) % P
-    X3 = (M * M - 2 * S) % P
-    return X3, (M * (S - X3) - 8 * YY * YY) % P, 2 * Y * Z % P
+    """2 * (X, Y, Z) for a = 1 (dbl-2007-bl); infinity stays infinity.
+
+    Lazy reduction: only values that are multiplied again (YY, ZZ, M) and the outputs are
+    reduced; S = 4 X YY stays a 506-bit int. A modulo costs more than a multiplication here.
+    """
+    p = P
+    YY = Y * Y % p
+    ZZ = Z * Z % p
+    S = X * YY << 2
+    M = (3 * X * X + ZZ * ZZ) % p
+    X3 = (M * M - (S << 1)) % p
+    return X3, (M * (S - X3) - (YY * YY << 3)) % p, (Y * Z << 1) % p
 
 
 def _add_affine(X, Y, Z, x2, y2):
@@ -174,9 +178,9 @@ def _add_affine(X, Y, Z, x2, y2):
 def window_sum(X, Y, Z, tables, digits):
     """Add tables[i][digits[i]] (affine) to (X, Y, Z) for every window i, without any branch.
 
-    Mixed addition madd-2004-hmv (8M + 3S). It is incomplete: callers guarantee that no step
-    adds a point to itself or to its negative; if one does, Z becomes 0 and stays 0, which the
-    caller can detect at the end.
+    Mixed addition madd-2004-hmv (8M + 3S), with hh * h and X * hh left unreduced. It is
+    incomplete: callers guarantee that no step adds a point to itself or to its negative; if one
+    does, Z becomes 0 and stays 0, which the caller can detect at the end.
     """
     p = P
     for tab, e in zip(tables, digits):
@@ -185,9 +189,9 @@ def window_sum(X, Y, Z, tables, digits):
         h = (x2 * zz - X) % p
         r = (y2 * zz * Z - Y) % p
         hh = h * h % p
-        hhh = hh * h % p
-        v = X * hh % p
-        X = (r * r - hhh - v - v) % p
+        hhh = hh * h
+        v = X * hh
+        X = (r * r - hhh - (v << 1)) % p
         Y = (r * (v - X) - Y * hhh) % p
         Z = Z * h % p
     return X, Y, Z
@@ -380,8 +384,24 @@ def unsafe_mul2(k1: int, p1, k2: int, p2):
         else:
             variable.append((k, point))
     acc = _straus(variable)
-    tables = _generator_tables() if fixed else None
     for k in fixed:
-        for tab, e in zip(tables, _signed_odd_digits(k)):
-            acc = _add_affine(*acc, *tab[e])
+        acc = _add_table_points_unsafe(acc, _generator_tables(), _signed_odd_digits(k))
     return _to_affine(*acc)
+
+
+def _add_table_points_unsafe(acc, tables, digits):
+    """acc + sum of tables[i][digits[i]] (Jacobian), for public data.
+
+    First the branch-free window_sum; if a step met a doubling or infinity (its Z became 0, and
+    a nonzero final Z proves no step did), the sum is redone with every special case handled.
+    """
+    X, Y, Z = acc
+    if Z == 0:  # start from the first table point instead of infinity
+        (X, Y), Z = tables[0][digits[0]], 1
+        tables, digits = tables[1:], digits[1:]
+    result = window_sum(X, Y, Z, tables, digits)
+    if result[2] == 0:
+        result = X, Y, Z
+        for tab, e in zip(tables, digits):
+            result = _add_affine(*result, *tab[e])
+    return result

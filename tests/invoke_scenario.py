@@ -1,0 +1,207 @@
+"""One invoke scenario, run unchanged on CPython and inside Pyodide (Chromium's fetch, Node's fetch).
+
+Stages are Python source with top-level ``await``; they share one namespace and each sets
+``result``. The host runs them in order against tests/rpcnode.py (a test double of a Starknet node
+that checks hashes and signatures with starknet-py), setting node faults between stages, and checks
+the results with ``check_*``.
+"""
+
+import ast
+import asyncio
+import json
+
+ACCOUNT_KEY = 0x2DCCCE1DA22003777062EE0870E9881B460A8B7EBA12A8D7E5E1A7D1C2B3A4F
+TOKEN = 0x49D36570D4E46F48E99674BD3FCC84644DDD6B96F7C741B1562B82F9E004DC7
+OTHER_CONTRACT = 0x123456789
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+PASSWORD = "Correct-Horse-Battery-Staple-42"
+
+SETUP = """
+import pyotp
+from foc_web import platform
+from foc_web.engine import FocEngine
+from foc_web.errors import FocError
+engine = FocEngine(network=NETWORK, rpc={NETWORK: NODE_URL}, chain_ids={NETWORK: "SN_SEPOLIA"}, rpc_timeout=2,
+                   security={"events": {"unusual_value_threshold": 500}})
+accounts = engine.accounts
+events = []
+accounts.on("securityEvent", events.append)
+account = await accounts.create(password=PASSWORD, private_key=ACCOUNT_KEY)
+
+async def outcome(coroutine):
+    try:
+        return ["ok", await coroutine]
+    except FocError as error:
+        return [error.code, str(error)]
+
+def transfer(amount, to=TOKEN):
+    return dict(contract_address=hex(to), entrypoint="transfer", calldata=["0x1234", str(amount), "0"])
+
+result = {"address": account.address}
+"""
+
+DIRECT = """
+result = {
+    "first": await outcome(accounts.invoke(account=account.address, **transfer(100))),
+    "multicall": await outcome(accounts.invoke(account=account.address, calls=[transfer(1), transfer(2)])),
+    "not_felt": await outcome(accounts.invoke(account=account.address, contract_address=hex(TOKEN),
+                                              entrypoint="transfer", calldata=["0x1234", "1.5", "0"])),
+    "events": [e["type"] + ":" + e["details"].get("reason", "") for e in events],
+}
+"""
+
+SESSIONS = """
+session = await accounts.create_session(account=account.address, password=PASSWORD, duration=3600,
+    permissions={"max_transaction_value": "1000", "allowed_contracts": [hex(TOKEN)],
+                 "rate_limit": {"transactions_per_hour": 2}})
+short = await accounts.create_session(account=account.address, duration=1, permissions={})
+result = {
+    "token_bits": len(session.token) * 6,
+    "in_limits": await outcome(accounts.invoke(session=session.token, **transfer(1000))),
+    "over_value": await outcome(accounts.invoke(session=session.token, **transfer(1001))),
+    "other_contract": await outcome(accounts.invoke(session=session.token, **transfer(1, to=OTHER_CONTRACT))),
+    "second": await outcome(accounts.invoke(session=session.token, **transfer(5))),
+    "rate_limited": await outcome(accounts.invoke(session=session.token, **transfer(5))),
+    "forged": await outcome(accounts.invoke(session="fs1_" + "A" * 43, **transfer(1))),
+}
+import asyncio
+await asyncio.sleep(1.2)
+result["expired"] = await outcome(accounts.invoke(session=short.token, **transfer(1)))
+# A fresh engine (a reload) keeps the window: the session is at its limit, and the account locked.
+reloaded = FocEngine(network=NETWORK, rpc={NETWORK: NODE_URL}, chain_ids={NETWORK: "SN_SEPOLIA"})
+await reloaded.accounts.unlock(account.address, password=PASSWORD)
+result["after_reload"] = await outcome(reloaded.accounts.invoke(session=session.token, **transfer(5)))
+await accounts.revoke_session(session.token)
+result["revoked"] = await outcome(accounts.invoke(session=session.token, **transfer(1)))
+fresh = await accounts.create_session(account=account.address, duration=600, permissions={})
+await accounts.lock(account.address)
+result["after_lock"] = await outcome(accounts.invoke(session=fresh.token, **transfer(1)))
+await accounts.unlock(account.address, password=PASSWORD)
+"""
+
+TWO_FACTOR = """
+enabled = await accounts.enable_2fa(account=account.address, method="totp", secret=TOTP_SECRET)
+totp = pyotp.TOTP(TOTP_SECRET)
+code = totp.at(platform.now())
+result = {
+    "uri": enabled["uri"],
+    "qr": enabled["qr"][:26],
+    "missing": await outcome(accounts.invoke(account=account.address, **transfer(1))),
+    "wrong": await outcome(accounts.invoke(account=account.address, two_factor_code="000000" if code != "000000"
+                                           else "111111", **transfer(1))),
+    "good": await outcome(accounts.invoke(account=account.address, two_factor_code=code, **transfer(1))),
+    "replayed": await outcome(accounts.invoke(account=account.address, two_factor_code=code, **transfer(1))),
+}
+await accounts.lock(account.address)
+await accounts.unlock(account.address, password=PASSWORD)
+result["secret_in_vault_survives_relock"] = await outcome(
+    accounts.invoke(account=account.address, two_factor_code=code, **transfer(1)))
+result["disable_wrong_code"] = await outcome(accounts.disable_2fa(account=account.address, password=PASSWORD,
+                                                                  code="000000" if code != "000000" else "111111"))
+"""
+
+FAULT = """
+result = {"outcome": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
+"""
+
+AUDIT = """
+log = await accounts.get_audit_log(account.address, events=["transaction_signing", "security_event"])
+result = {"signing": sum(r["event"] == "transaction_signing" for r in log),
+          "verified": (await accounts.verify_audit_log()).ok,
+          "store_text": "".join([await platform.store().get(k) or "" for k in await platform.store().keys("foc_")])}
+"""
+
+STAGE_GLOBALS = {"ACCOUNT_KEY": ACCOUNT_KEY, "TOKEN": TOKEN, "OTHER_CONTRACT": OTHER_CONTRACT,
+                 "TOTP_SECRET": TOTP_SECRET, "PASSWORD": PASSWORD}
+
+
+def prelude(node_url, network):
+    values = {**STAGE_GLOBALS, "NODE_URL": node_url, "NETWORK": network}
+    return "".join(f"{name} = {value!r}\n" for name, value in values.items())
+
+
+class CPythonRunner:
+    """Runs stages in one namespace on CPython."""
+
+    def __init__(self):
+        self.namespace = {}
+
+    def __call__(self, code):
+        compiled = compile(code, "<stage>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+        async def run():
+            outcome = eval(compiled, self.namespace)
+            if asyncio.iscoroutine(outcome):
+                await outcome
+
+        asyncio.run(run())
+        return json.loads(json.dumps(self.namespace.get("result")))
+
+
+class PyodideRunner:
+    """Runs stages in one Pyodide interpreter (its globals persist between run_async calls)."""
+
+    def __init__(self, selenium):
+        self.selenium = selenium
+
+    def __call__(self, code):
+        return json.loads(self.selenium.run_async(code + "\nimport json\njson.dumps(result)"))
+
+
+def run_scenario(run, node, network):
+    """Drive the whole scenario through ``run`` (a stage runner) against ``node``; returns the results."""
+    from foc_web.stark.address import compute_account_address
+    from foc_web.stark.keys import get_stark_key
+
+    public_key = get_stark_key(ACCOUNT_KEY)
+    address = compute_account_address(public_key, "openzeppelin")
+    node.register_account(address, public_key)
+    results = {"setup": run(prelude(node.url, network) + SETUP)}
+    results["direct"] = run(DIRECT)
+    results["sessions"] = run(SESSIONS)
+    signed_before = len(node.transactions)
+    node.chain_id = int.from_bytes(b"SN_MAIN", "big")
+    results["wrong_chain"] = run(FAULT)
+    node.chain_id = int.from_bytes(b"SN_SEPOLIA", "big")
+    node.fail_next("starknet_estimateFee", {"code": 41, "message": "Transaction execution error",
+                                            "data": {"transaction_index": 0, "execution_error": "boom"}})
+    results["node_error"] = run(FAULT)
+    node.malform_next("starknet_getNonce", b"<html>oops")
+    results["malformed"] = run(FAULT)
+    node.delay_next("starknet_chainId", 4)
+    results["timeout"] = run(FAULT)
+    results["signed_during_faults"] = len(node.transactions) - signed_before
+    results["two_factor"] = run(TWO_FACTOR)
+    results["audit"] = run(AUDIT)
+    results["address"] = hex(address)
+    return results
+
+
+def check_results(results, node):
+    ok = lambda outcome: outcome[0] == "ok"  # noqa: E731
+    direct, sessions, two = results["direct"], results["sessions"], results["two_factor"]
+    assert ok(direct["first"]) and ok(direct["multicall"]), direct
+    assert direct["not_felt"][0] == "INVALID_INPUT"
+    assert "unusual_transaction:new_contract" in direct["events"]
+    assert sessions["token_bits"] >= 128
+    assert ok(sessions["in_limits"]) and ok(sessions["second"]), sessions
+    for name in ("over_value", "other_contract", "rate_limited", "after_reload"):
+        assert sessions[name][0] == "PERMISSION_DENIED", (name, sessions[name])
+    for name in ("forged", "expired", "revoked", "after_lock"):
+        assert sessions[name][0] == "INVALID_SESSION", (name, sessions[name])
+    assert two["uri"].startswith("otpauth://totp/") and two["qr"].startswith("data:image/svg+xml")
+    assert two["missing"][0] == two["wrong"][0] == two["replayed"][0] == "TWO_FACTOR_FAILED", two
+    assert ok(two["good"]), two
+    assert two["secret_in_vault_survives_relock"][0] == "TWO_FACTOR_FAILED"  # same code: a replay
+    assert two["disable_wrong_code"][0] == "TWO_FACTOR_FAILED"
+    assert results["wrong_chain"]["outcome"][0] == "CHAIN_ID_MISMATCH"
+    assert results["node_error"]["outcome"][0] == "RPC_ERROR" and "execution" in results["node_error"]["outcome"][1].lower()
+    assert results["malformed"]["outcome"][0] == "TRANSPORT_ERROR"
+    assert results["timeout"]["outcome"][0] == "TRANSPORT_ERROR"
+    assert results["signed_during_faults"] == 0
+    # first, multicall, session x2, 2fa good = 5 accepted transactions, each checked by starknet-py.
+    assert len(node.transactions) == 5
+    assert results["audit"]["signing"] == 5 and results["audit"]["verified"]
+    assert format(ACCOUNT_KEY, "x") not in results["audit"]["store_text"].lower()
+    assert TOTP_SECRET not in results["audit"]["store_text"]
+    assert node.violations == []

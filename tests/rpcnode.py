@@ -1,0 +1,302 @@
+"""A small local Starknet JSON-RPC node for tests: a TEST DOUBLE, not a Starknet node.
+
+It runs on 127.0.0.1 (a free port, a daemon thread, open CORS so pages on other ports can call
+it) and knows five methods of spec v0.10: starknet_chainId, starknet_getNonce,
+starknet_estimateFee (a fixed estimate), starknet_addInvokeTransaction and
+starknet_getTransactionReceipt. Nothing is executed: an invoke is accepted when starknet-py
+(code independent of foc_web) parses it, recomputes its V3 hash, and verifies its signature
+against the public key a test registered for the sender, and when its nonce and resource
+bounds fit.
+
+Every request is checked against the spec files (tests/rpcspec.py): an invalid one gets
+-32602 INVALID_PARAMS. Every answer is checked too (result schema, error code listed for the
+method). Both kinds of failure land in ``violations``, which tests assert stays empty.
+
+Faults are set from tests: ``fail_next``, ``delay_next``, ``malform_next``, ``revert_next``,
+``hidden_polls``/``pre_confirmed_polls`` (receipt not found / not final for that many polls)
+and ``chain_id``.
+"""
+
+import http.server
+import json
+import threading
+import time
+
+import marshmallow
+from starknet_py.hash.transaction import (
+    CommonTransactionV3Fields,
+    TransactionHashPrefix,
+    compute_invoke_v3_transaction_hash,
+)
+from starknet_py.hash.utils import verify_message_signature
+from starknet_py.net.schemas.rpc.transactions import BroadcastedInvokeTransactionV3Schema
+
+from tests.rpcspec import Spec
+
+SN_SEPOLIA = int.from_bytes(b"SN_SEPOLIA", "big")
+# A plausible Sepolia estimate of a small invoke (prices in fri), as a FEE_ESTIMATE of the spec.
+ESTIMATE = {"l1_gas_consumed": 0, "l1_gas_price": 0x3A3F0B9C5A40, "l2_gas_consumed": 0xDBBA0,
+            "l2_gas_price": 0xB2D05E00, "l1_data_gas_consumed": 0x80, "l1_data_gas_price": 0x2B0E}
+_RESOURCES = ("l1_gas", "l2_gas", "l1_data_gas")
+_SPEC = None
+
+
+class RpcFailure(Exception):
+    """A JSON-RPC error answer (the node's own, or one injected by a test)."""
+
+    def __init__(self, code, message, data=None):
+        super().__init__(message)
+        self.error = {"code": code, "message": message, **({} if data is None else {"data": data})}
+
+
+def _fee_estimate():
+    overall = sum(ESTIMATE[f"{r}_consumed"] * ESTIMATE[f"{r}_price"] for r in _RESOURCES)
+    return {**{k: hex(v) for k, v in ESTIMATE.items()}, "overall_fee": hex(overall), "unit": "FRI"}
+
+
+class RpcNode:
+    def __init__(self, chain_id=SN_SEPOLIA):
+        global _SPEC
+        _SPEC = _SPEC or Spec()
+        self.spec = _SPEC
+        self.chain_id = chain_id
+        self.public_keys = {}  # account address -> stark public key
+        self.nonces = {}
+        self.transactions = {}  # hash -> the accepted BROADCASTED_INVOKE_TXN json
+        self.requests = []  # every request envelope, in order
+        self.violations = []  # spec violations, by requests or by this node's answers
+        self.hidden_polls = 0  # receipt polls answered TXN_HASH_NOT_FOUND for a new transaction
+        self.pre_confirmed_polls = 0  # then polls answered with a PRE_CONFIRMED receipt
+        self._faults = {}  # method -> pending faults, first in first out
+        self._receipts = {}  # hash -> [receipt, hidden polls left, pre-confirmed polls left]
+        self._revert_reason = None
+        self._block_number = 0
+        self._lock = threading.Lock()
+        self._server = None
+        self.url = None
+
+    # -- set-up and fault injection, from tests --------------------------------------------------
+
+    def start(self):
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        return self
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+    def register_account(self, address, public_key, nonce=0):
+        self.public_keys[address] = public_key
+        self.nonces[address] = nonce
+
+    def fail_next(self, method, error):
+        """The next call of ``method`` answers this JSON-RPC error object."""
+        self._faults.setdefault(method, []).append(("fail", error))
+
+    def delay_next(self, method, seconds):
+        """The next call of ``method`` is answered (normally) after ``seconds``."""
+        self._faults.setdefault(method, []).append(("delay", seconds))
+
+    def malform_next(self, method, body, status=200):
+        """The next call of ``method`` answers the raw bytes ``body`` with HTTP ``status``."""
+        self._faults.setdefault(method, []).append(("malform", (status, body)))
+
+    def revert_next(self, reason):
+        """The next accepted transaction gets a REVERTED receipt with this reason."""
+        self._revert_reason = reason
+
+    # -- the JSON-RPC side ----------------------------------------------------------------------
+
+    def handle(self, raw):
+        """Answer one HTTP body: returns (HTTP status, body bytes)."""
+        try:
+            request = json.loads(raw)
+        except ValueError:
+            return self._violation("request", "body is not JSON", None, -32700, "Parse error")
+        if not (isinstance(request, dict) and request.get("jsonrpc") == "2.0"
+                and isinstance(request.get("method"), str) and "id" in request):
+            return self._violation("request", "not a JSON-RPC 2.0 request", None, -32600, "Invalid Request")
+        self.requests.append(request)
+        method, request_id, params = request["method"], request["id"], request.get("params", [])
+        if method not in self.spec.methods:
+            return self._violation("request", f"unknown method {method}", request_id, -32601,
+                                   "Method not found")
+        problems = self.spec.check_params(method, params)
+        if problems:
+            return self._violation("request", f"{method}: {problems}", request_id, -32602,
+                                   "Invalid params", "; ".join(problems))
+        with self._lock:
+            fault = self._faults[method].pop(0) if self._faults.get(method) else (None, None)
+        if fault[0] == "delay":
+            time.sleep(fault[1])
+        if fault[0] == "malform":
+            return fault[1]
+        if fault[0] == "fail":
+            return 200, _envelope(request_id, error=fault[1])
+        if isinstance(params, list):
+            params = {p["name"]: v for p, v in zip(self.spec.methods[method][2]["params"], params)}
+        handler = getattr(self, "_" + method.removeprefix("starknet_"), None)
+        if handler is None:
+            return 200, _envelope(request_id, error={"code": -32601, "message": f"{method} not implemented"})
+        try:
+            with self._lock:
+                result = handler(**params)
+        except RpcFailure as failure:
+            if failure.error["code"] not in self.spec.method_error_codes(method):
+                self.violations.append(("response", f"{method}: error {failure.error} not in the spec"))
+            return 200, _envelope(request_id, error=failure.error)
+        except Exception as error:  # a bug of this node: answer, and make the test fail
+            return self._violation("node", f"{method}: {error!r}", request_id, -32603, "Internal error")
+        problem = self.spec.check_result(method, result)
+        if problem:
+            self.violations.append(("response", f"{method}: {problem}"))
+        return 200, _envelope(request_id, result=result)
+
+    def _violation(self, kind, message, request_id, code, rpc_message, data=None):
+        self.violations.append((kind, message))
+        error = {"code": code, "message": rpc_message, **({} if data is None else {"data": data})}
+        return 200, _envelope(request_id, error=error)
+
+    # -- the methods (called with the lock held, params already spec-valid) ----------------------
+
+    def _chainId(self):
+        return hex(self.chain_id)
+
+    def _getNonce(self, block_id, contract_address):
+        address = int(contract_address, 16)
+        if address not in self.nonces:
+            raise RpcFailure(20, "Contract not found")
+        return hex(self.nonces[address])
+
+    def _estimateFee(self, request, simulation_flags, block_id):
+        for index, tx in enumerate(request):
+            error = self._execution_error(tx, check_signature="SKIP_VALIDATE" not in simulation_flags)
+            if error:
+                raise RpcFailure(41, "Transaction execution error",
+                                 {"transaction_index": index, "execution_error": error})
+        return [_fee_estimate() for _ in request]
+
+    def _execution_error(self, tx, check_signature):
+        """Why ``tx`` fails validation on this node (a string), or None."""
+        if tx.get("type") != "INVOKE":
+            return "only INVOKE transactions are supported by this test node"
+        parsed, tx_hash = self._parse(tx)
+        if parsed.sender_address not in self.public_keys:
+            return "sender is not a registered account"
+        if parsed.nonce != self.nonces[parsed.sender_address]:
+            return f"invalid nonce: account nonce {hex(self.nonces[parsed.sender_address])}, got {hex(parsed.nonce)}"
+        if check_signature and not self._signature_ok(parsed, tx_hash):
+            return "invalid signature"
+        return None
+
+    def _parse(self, tx):
+        """starknet-py's reading of the transaction, and its hash as starknet-py computes it."""
+        parsed = BroadcastedInvokeTransactionV3Schema(unknown=marshmallow.EXCLUDE).load(tx)
+        common = CommonTransactionV3Fields(
+            tx_prefix=TransactionHashPrefix.INVOKE, version=parsed.version,
+            address=parsed.sender_address, tip=parsed.tip, resource_bounds=parsed.resource_bounds,
+            paymaster_data=parsed.paymaster_data, chain_id=self.chain_id, nonce=parsed.nonce,
+            nonce_data_availability_mode=parsed.nonce_data_availability_mode,
+            fee_data_availability_mode=parsed.fee_data_availability_mode)
+        tx_hash = compute_invoke_v3_transaction_hash(
+            account_deployment_data=parsed.account_deployment_data, calldata=parsed.calldata,
+            common_fields=common, proof_facts=parsed.proof_facts)
+        return parsed, tx_hash
+
+    def _signature_ok(self, parsed, tx_hash):
+        if len(parsed.signature) != 2:
+            return False
+        try:
+            return verify_message_signature(tx_hash, parsed.signature, self.public_keys[parsed.sender_address])
+        except Exception:  # crypto-cpp rejects out-of-range r, s instead of answering False
+            return False
+
+    def _addInvokeTransaction(self, invoke_transaction):
+        tx = invoke_transaction
+        if tx["version"] != "0x3":
+            raise RpcFailure(61, "the transaction version is not supported", None)
+        parsed, tx_hash = self._parse(tx)
+        if parsed.sender_address not in self.public_keys:
+            raise RpcFailure(58, "Sender address is not an account contract")
+        if tx_hash in self.transactions:
+            raise RpcFailure(59, "A transaction with the same hash already exists in the mempool")
+        expected = self.nonces[parsed.sender_address]
+        if parsed.nonce != expected:
+            raise RpcFailure(52, "Invalid transaction nonce",
+                             f"account nonce {hex(expected)}, transaction nonce {hex(parsed.nonce)}")
+        if not self._signature_ok(parsed, tx_hash):
+            raise RpcFailure(55, "Account validation failed",
+                             f"invalid signature for transaction hash {hex(tx_hash)}")
+        for resource in _RESOURCES:
+            bounds = getattr(parsed.resource_bounds, resource)
+            if bounds.max_amount < ESTIMATE[f"{resource}_consumed"]:
+                raise RpcFailure(53, "The transaction's resources don't cover validation or the "
+                                     "minimal transaction fee")
+            if bounds.max_price_per_unit < ESTIMATE[f"{resource}_price"]:
+                raise RpcFailure(65, "Transaction fee below minimum")
+        self.nonces[parsed.sender_address] += 1
+        self.transactions[tx_hash] = tx
+        self._block_number += 1
+        self._receipts[tx_hash] = [self._receipt(tx_hash), self.hidden_polls, self.pre_confirmed_polls]
+        return {"transaction_hash": hex(tx_hash)}
+
+    def _receipt(self, tx_hash):
+        reason, self._revert_reason = self._revert_reason, None
+        fee = sum(ESTIMATE[f"{r}_consumed"] * ESTIMATE[f"{r}_price"] for r in _RESOURCES)
+        status = {"execution_status": "SUCCEEDED"} if reason is None else {
+            "execution_status": "REVERTED", "revert_reason": reason}
+        return {
+            "type": "INVOKE", "transaction_hash": hex(tx_hash),
+            "actual_fee": {"amount": hex(fee), "unit": "FRI"}, "finality_status": "ACCEPTED_ON_L2",
+            **status, "messages_sent": [], "events": [],
+            "execution_resources": {r: ESTIMATE[f"{r}_consumed"] for r in _RESOURCES},
+            "block_hash": hex(0xB10C << 32 | self._block_number), "block_number": self._block_number,
+        }
+
+    def _getTransactionReceipt(self, transaction_hash):
+        entry = self._receipts.get(int(transaction_hash, 16))
+        if entry is None or entry[1] > 0:
+            if entry:
+                entry[1] -= 1
+            raise RpcFailure(29, "Transaction hash not found")
+        if entry[2] > 0:
+            entry[2] -= 1
+            pending = {k: v for k, v in entry[0].items() if k != "block_hash"}
+            return {**pending, "finality_status": "PRE_CONFIRMED"}
+        return entry[0]
+
+
+def _envelope(request_id, result=None, error=None):
+    answer = {"jsonrpc": "2.0", "id": request_id}
+    answer.update({"error": error} if error is not None else {"result": result})
+    return json.dumps(answer).encode()
+
+
+def _handler_for(node):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body):
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Headers", "*")
+            self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_OPTIONS(self):
+            self._send(204, b"")
+
+        def do_POST(self):
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            try:
+                self._send(*node.handle(raw))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (a timeout test)
+
+    return Handler
