@@ -29,7 +29,7 @@ from .signing import SigningMixin
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment, make_key
 from .stark import derivation
 from .stark.address import ACCOUNT_CLASSES, compute_account_address
-from .stark.bip39 import mnemonic_to_seed, validate_mnemonic
+from .stark.bip39 import generate_mnemonic, mnemonic_to_seed, validate_mnemonic
 from .stark.curve import EC_ORDER
 from .stark.keys import get_stark_key, validate_private_key
 from .types import Account, KeyPair, hex_address, hex_felt
@@ -226,7 +226,7 @@ class Accounts(SigningMixin):
         if scheme not in derivation.SCHEMES:
             raise InvalidInputError(f"unknown derivation scheme {scheme!r}; use one of {derivation.SCHEMES}")
         if path is None:
-            path = derivation.eip2645_path(index) if scheme == "eip2645" else derivation.starknet_bip44_path(index)
+            path = _standard_path(scheme, index)
         if (seed is None) == (mnemonic is None):
             raise InvalidInputError("give exactly one of seed or mnemonic")
         if mnemonic is not None:
@@ -236,6 +236,62 @@ class Accounts(SigningMixin):
         private_key = derivation.derive_private_key(seed_bytes, path, scheme)
         await self.audit().append("key_generation", details={"method": "derivation", "scheme": scheme, "path": path})
         return KeyPair(hex_felt(get_stark_key(private_key)), hex_felt(private_key), path=path, scheme=scheme)
+
+    # ------------------------------------------------------------------ mnemonics
+
+    async def generate_mnemonic(self, strength=256, language="english"):
+        """A new BIP39 mnemonic: ``strength`` bits (128, 160, 192, 224 or 256) of CSPRNG entropy."""
+        if strength not in (128, 160, 192, 224, 256):
+            raise InvalidInputError("strength must be 128, 160, 192, 224 or 256 bits (12 to 24 words)")
+        mnemonic = generate_mnemonic(platform.random_bytes(strength // 8), language)
+        await self.audit().append("key_generation", details={"method": "mnemonic", "count": strength // 11 + 1})
+        return mnemonic
+
+    async def create_from_mnemonic(self, mnemonic, path=None, network=None, password=None, scheme="bip44",
+                                   passphrase="", index=0, **options):
+        """``create`` with the key derived from a BIP39 mnemonic (validated first) at ``path``/``index``."""
+        path = path if path is not None else _standard_path(scheme, index)
+        return await self.create(password=password, network=network, mnemonic=mnemonic, path=path, scheme=scheme,
+                                 passphrase=passphrase, **options)
+
+    async def recover_from_mnemonic(self, mnemonic, path=None, scheme="bip44", passphrase="", network=None,
+                                    account_class=DEFAULT_ACCOUNT_CLASS, discover=False, gap_limit=5,
+                                    max_accounts=100):
+        """Key pairs and addresses recovered from a mnemonic.
+
+        Without ``discover``: the one account at ``path`` (default index 0). With ``discover``: indices
+        0, 1, 2, ... are scanned on the network's node until ``gap_limit`` empty ones in a row (an
+        address is empty when the node knows no contract there), as wallets do.
+        """
+        seed = await mnemonic_to_seed(validate_mnemonic(mnemonic), passphrase)
+        if not discover:
+            path = path if path is not None else _standard_path(scheme, 0)
+            return [self._recovered(seed, path, scheme, account_class, None)]
+        if path is not None:
+            raise InvalidInputError("discovery scans the standard path of each index: give no path")
+        if isinstance(gap_limit, bool) or not isinstance(gap_limit, int) or not 1 <= gap_limit <= 100:
+            raise InvalidInputError("gap_limit must be an integer from 1 to 100")
+        network = self._network(network)
+        client = self._rpc(network)
+        found, empty, index = [], 0, 0
+        while empty < gap_limit and index < max_accounts:
+            candidate = self._recovered(seed, _standard_path(scheme, index), scheme, account_class, index)
+            if await client.contract_exists(int(candidate["address"], 16)):
+                found.append(candidate)
+                empty = 0
+            else:
+                empty += 1
+            index += 1
+        await self.audit(network).append("key_generation", details={"method": "recovery", "count": len(found)})
+        return found
+
+    @staticmethod
+    def _recovered(seed, path, scheme, account_class, index):
+        private_key = derivation.derive_private_key(seed, path, scheme)
+        public_key = get_stark_key(private_key)
+        return {"index": index, "path": path, "scheme": scheme, "account_class": account_class,
+                "address": hex_address(compute_account_address(public_key, account_class)),
+                "public_key": hex_felt(public_key), "private_key": hex_felt(private_key)}
 
     # ------------------------------------------------------------------ create / unlock / lock
 
@@ -530,6 +586,10 @@ def random_private_key():
         candidate = int.from_bytes(platform.random_bytes(32), "big") & ((1 << 252) - 1)
         if 1 <= candidate < EC_ORDER:
             return candidate
+
+
+def _standard_path(scheme, index):
+    return derivation.eip2645_path(index) if scheme == "eip2645" else derivation.starknet_bip44_path(index)
 
 
 def _seed_bytes(seed):

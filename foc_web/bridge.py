@@ -42,6 +42,9 @@ METHODS = {
     "request2faCode": ("request_2fa_code", ("account",)),
     "invoke": ("invoke", ()),
     "waitForTx": ("wait_for_tx", ("tx_hash",)),
+    "generateMnemonic": ("generate_mnemonic", ()),
+    "createFromMnemonic": ("create_from_mnemonic", ()),
+    "recoverFromMnemonic": ("recover_from_mnemonic", ()),
 }
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SNAKE = re.compile(r"_([a-z0-9])")

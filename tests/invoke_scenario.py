@@ -104,6 +104,13 @@ FAULT = """
 result = {"outcome": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
 """
 
+DISCOVER_MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
+DISCOVER = """
+found = await accounts.recover_from_mnemonic(mnemonic=DISCOVER_MNEMONIC, discover=True, gap_limit=2)
+short = await accounts.recover_from_mnemonic(mnemonic=DISCOVER_MNEMONIC, discover=True, gap_limit=1)
+result = {"found": [a["index"] for a in found], "short": [a["index"] for a in short]}
+"""
+
 AUDIT = """
 log = await accounts.get_audit_log(account.address, events=["transaction_signing", "security_event"])
 result = {"signing": sum(r["event"] == "transaction_signing" for r in log),
@@ -112,7 +119,7 @@ result = {"signing": sum(r["event"] == "transaction_signing" for r in log),
 """
 
 STAGE_GLOBALS = {"ACCOUNT_KEY": ACCOUNT_KEY, "TOKEN": TOKEN, "OTHER_CONTRACT": OTHER_CONTRACT,
-                 "TOTP_SECRET": TOTP_SECRET, "PASSWORD": PASSWORD}
+                 "TOTP_SECRET": TOTP_SECRET, "PASSWORD": PASSWORD, "DISCOVER_MNEMONIC": DISCOVER_MNEMONIC}
 
 
 def prelude(node_url, network):
@@ -172,9 +179,23 @@ def run_scenario(run, node, network):
     results["timeout"] = run(FAULT)
     results["signed_during_faults"] = len(node.transactions) - signed_before
     results["two_factor"] = run(TWO_FACTOR)
+    for index in (0, 1, 3):  # used accounts with a gap at 2 (addresses by foc_web, derivation checked vs @scure)
+        recovered = asyncio.run(_derive(index))
+        node.register_account(int(recovered["address"], 16), int(recovered["public_key"], 16))
+    results["discover"] = run(DISCOVER)
     results["audit"] = run(AUDIT)
     results["address"] = hex(address)
     return results
+
+
+async def _derive(index):
+    from foc_web.engine import FocEngine
+    from foc_web.stark.derivation import starknet_bip44_path
+
+    engine = FocEngine(network="sepolia")
+    path = starknet_bip44_path(index)
+    (recovered,) = await engine.accounts.recover_from_mnemonic(mnemonic=DISCOVER_MNEMONIC, path=path)
+    return recovered
 
 
 def check_results(results, node):
@@ -199,6 +220,7 @@ def check_results(results, node):
     assert results["malformed"]["outcome"][0] == "TRANSPORT_ERROR"
     assert results["timeout"]["outcome"][0] == "TRANSPORT_ERROR"
     assert results["signed_during_faults"] == 0
+    assert results["discover"] == {"found": [0, 1, 3], "short": [0, 1]}
     # first, multicall, session x2, 2fa good = 5 accepted transactions, each checked by starknet-py.
     assert len(node.transactions) == 5
     assert results["audit"]["signing"] == 5 and results["audit"]["verified"]

@@ -168,6 +168,16 @@ class RpcClient:
         params = {"block_id": _block_id(block_id), "contract_address": hex(to_felt(address, "address"))}
         return _hex_int(await self.call("starknet_getNonce", params), "starknet_getNonce result")
 
+    async def contract_exists(self, address: int) -> bool:
+        """True when a contract is deployed at ``address``: the node knows its nonce (error 20 means none)."""
+        try:
+            await self.get_nonce(address)
+        except RpcError as error:
+            if error.rpc_code == 20:
+                return False
+            raise
+        return True
+
     async def estimate_fee(self, invoke_tx: dict, *, skip_validate=True, block_id="pre_confirmed") -> dict:
         """starknet_estimateFee for one transaction: the FEE_ESTIMATE with int values.
 
