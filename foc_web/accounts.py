@@ -19,12 +19,14 @@ from .errors import (
     AccountNotFoundError,
     AuthenticationError,
     ConfigError,
+    FocError,
     InvalidInputError,
     NetworkMismatchError,
     NotUnlockedError,
     VaultFormatError,
 )
 from .platform import MemoryStore
+from .rotation import RotationMixin
 from .signing import SigningMixin
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment, make_key
 from .stark import derivation
@@ -73,7 +75,7 @@ class _Unlocked:
         return "<unlocked key: hidden>"
 
 
-class Accounts(SigningMixin):
+class Accounts(SigningMixin, RotationMixin):
     """``engine.accounts``: create, store, unlock and manage Stark accounts."""
 
     def __init__(self, engine):
@@ -363,6 +365,11 @@ class Accounts(SigningMixin):
         timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
         self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets, password_key)
         await self.audit(network).append("authentication", address=address, outcome="success")
+        if "pending_private_key" in secrets:
+            try:  # an interrupted rotation: the chain says which key is the owner
+                await self.resume_rotation(address, network)
+            except FocError:
+                pass  # node unreachable: the current key stays, the pending one waits for the next unlock
         if not await self._remember_device(network, address):
             await self._security_event("new_device_access", network, address, device_id=await self._device_id())
         return self._account(found, storage_type, namespace)

@@ -45,6 +45,10 @@ METHODS = {
     "generateMnemonic": ("generate_mnemonic", ()),
     "createFromMnemonic": ("create_from_mnemonic", ()),
     "recoverFromMnemonic": ("recover_from_mnemonic", ()),
+    "rotateKeys": ("rotate_keys", ("address",)),
+    "resumeRotation": ("resume_rotation", ("address",)),
+    "enableKeyRotation": ("enable_key_rotation", ()),
+    "runDueRotations": ("run_due_rotations", ()),
 }
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SNAKE = re.compile(r"_([a-z0-9])")

@@ -104,6 +104,25 @@ FAULT = """
 result = {"outcome": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
 """
 
+ROTATE = """
+before = (await accounts.get(account.address)).public_key
+rotated = await accounts.rotate_keys(account.address, reason="security_upgrade", invalidate_old_sessions=True)
+after = (await accounts.get(account.address)).public_key
+result = {"before": before, "after": after, "returned": rotated["public_key"],
+          "tx": rotated["transaction_hash"],
+          "invoke_with_new_key": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
+await accounts.lock(account.address)
+await accounts.unlock(account.address, password=PASSWORD)
+result["after_relock"] = await outcome(accounts.invoke(account=account.address, **transfer(1)))
+"""
+
+ROTATE_REJECTED = """
+before = (await accounts.get(account.address)).public_key
+result = {"rotation": await outcome(accounts.rotate_keys(account.address, reason="security_upgrade")),
+          "unchanged": (await accounts.get(account.address)).public_key == before,
+          "old_key_still_signs": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
+"""
+
 DISCOVER_MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 DISCOVER = """
 found = await accounts.recover_from_mnemonic(mnemonic=DISCOVER_MNEMONIC, discover=True, gap_limit=2)
@@ -178,6 +197,9 @@ def run_scenario(run, node, network):
     node.delay_next("starknet_chainId", 4)
     results["timeout"] = run(FAULT)
     results["signed_during_faults"] = len(node.transactions) - signed_before
+    results["rotate"] = run(ROTATE)
+    node.fail_next("starknet_addInvokeTransaction", {"code": 55, "message": "Account validation failed"})
+    results["rotate_rejected"] = run(ROTATE_REJECTED)
     results["two_factor"] = run(TWO_FACTOR)
     for index in (0, 1, 3):  # used accounts with a gap at 2 (addresses by foc_web, derivation checked vs @scure)
         recovered = asyncio.run(_derive(index))
@@ -221,9 +243,15 @@ def check_results(results, node):
     assert results["timeout"]["outcome"][0] == "TRANSPORT_ERROR"
     assert results["signed_during_faults"] == 0
     assert results["discover"] == {"found": [0, 1, 3], "short": [0, 1]}
-    # first, multicall, session x2, 2fa good = 5 accepted transactions, each checked by starknet-py.
-    assert len(node.transactions) == 5
-    assert results["audit"]["signing"] == 5 and results["audit"]["verified"]
+    rotate, rejected = results["rotate"], results["rotate_rejected"]
+    assert rotate["before"] != rotate["after"] == rotate["returned"], rotate
+    assert ok(rotate["invoke_with_new_key"]) and ok(rotate["after_relock"]), rotate
+    assert rejected["rotation"][0] == "RPC_ERROR" and rejected["unchanged"], rejected
+    assert ok(rejected["old_key_still_signs"]), rejected
+    # first, multicall, session x2, rotation + 2 after it, 1 after the rejected rotation, 2fa good = 9
+    # accepted transactions, each hash and signature checked by starknet-py.
+    assert len(node.transactions) == 9
+    assert results["audit"]["signing"] == 9 and results["audit"]["verified"]
     assert format(ACCOUNT_KEY, "x") not in results["audit"]["store_text"].lower()
     assert TOTP_SECRET not in results["audit"]["store_text"]
     assert node.violations == []

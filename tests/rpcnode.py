@@ -1,9 +1,11 @@
 """A small local Starknet JSON-RPC node for tests: a TEST DOUBLE, not a Starknet node.
 
 It runs on 127.0.0.1 (a free port, a daemon thread, open CORS so pages on other ports can call
-it) and knows five methods of spec v0.10: starknet_chainId, starknet_getNonce,
-starknet_estimateFee (a fixed estimate), starknet_addInvokeTransaction and
-starknet_getTransactionReceipt. Nothing is executed: an invoke is accepted when starknet-py
+it) and knows six methods of spec v0.10: starknet_chainId, starknet_getNonce,
+starknet_estimateFee (a fixed estimate), starknet_addInvokeTransaction,
+starknet_getTransactionReceipt, and starknet_call (only an account's get_public_key). Nothing is
+executed except an OpenZeppelin account's set_public_key on itself (key rotation), whose new-owner
+signature is checked with starknet-py. An invoke is accepted when starknet-py
 (code independent of foc_web) parses it, recomputes its V3 hash, and verifies its signature
 against the public key a test registered for the sender, and when its nonce and resource
 bounds fit.
@@ -28,6 +30,8 @@ from starknet_py.hash.transaction import (
     TransactionHashPrefix,
     compute_invoke_v3_transaction_hash,
 )
+from poseidon_py.poseidon_hash import poseidon_hash_many
+from starknet_py.hash.selector import get_selector_from_name
 from starknet_py.hash.utils import verify_message_signature
 from starknet_py.net.schemas.rpc.transactions import BroadcastedInvokeTransactionV3Schema
 
@@ -38,6 +42,12 @@ SN_SEPOLIA = int.from_bytes(b"SN_SEPOLIA", "big")
 ESTIMATE = {"l1_gas_consumed": 0, "l1_gas_price": 0x3A3F0B9C5A40, "l2_gas_consumed": 0xDBBA0,
             "l2_gas_price": 0xB2D05E00, "l1_data_gas_consumed": 0x80, "l1_data_gas_price": 0x2B0E}
 _RESOURCES = ("l1_gas", "l2_gas", "l1_data_gas")
+_SET_PUBLIC_KEY = get_selector_from_name("set_public_key")
+_GET_PUBLIC_KEY = get_selector_from_name("get_public_key")
+
+
+def _short(text):
+    return int.from_bytes(text.encode(), "big")
 _SPEC = None
 
 
@@ -236,11 +246,44 @@ class RpcNode:
                                      "minimal transaction fee")
             if bounds.max_price_per_unit < ESTIMATE[f"{resource}_price"]:
                 raise RpcFailure(65, "Transaction fee below minimum")
+        self._execute_owner_changes(parsed)
         self.nonces[parsed.sender_address] += 1
         self.transactions[tx_hash] = tx
         self._block_number += 1
         self._receipts[tx_hash] = [self._receipt(tx_hash), self.hidden_polls, self.pre_confirmed_polls]
         return {"transaction_hash": hex(tx_hash)}
+
+    def _execute_owner_changes(self, parsed):
+        """The one thing this node executes: an OpenZeppelin account's ``set_public_key`` on itself.
+
+        As the OZ AccountComponent does, the new key must sign Poseidon('StarkNet Message',
+        'accept_ownership', account, current key); checked with starknet-py's Poseidon and verify.
+        """
+        sender, data = parsed.sender_address, list(parsed.calldata)
+        count, position = data[0], 1
+        changes = []
+        for _ in range(count):
+            to, selector, length = data[position:position + 3]
+            args = data[position + 3:position + 3 + length]
+            position += 3 + length
+            if to == sender and selector == _SET_PUBLIC_KEY:
+                new_key, signature = args[0], args[2:2 + args[1]]
+                message = poseidon_hash_many([_short("StarkNet Message"), _short("accept_ownership"), sender,
+                                              self.public_keys[sender]])
+                if len(signature) != 2 or not verify_message_signature(message, signature, new_key):
+                    raise RpcFailure(41, "Transaction execution error",
+                                     {"transaction_index": 0, "execution_error": "Account: invalid signature"})
+                changes.append(new_key)
+        for new_key in changes:
+            self.public_keys[sender] = new_key
+
+    def _call(self, request, block_id):
+        address = int(request["contract_address"], 16)
+        if address not in self.public_keys:
+            raise RpcFailure(20, "Contract not found")
+        if int(request["entry_point_selector"], 16) != _GET_PUBLIC_KEY:
+            raise RpcFailure(40, "Contract error", {"revert_error": "entry point not found in this test double"})
+        return [hex(self.public_keys[address])]
 
     def _receipt(self, tx_hash):
         reason, self._revert_reason = self._revert_reason, None

@@ -23,6 +23,7 @@ from ..errors import (
     TransportError,
 )
 from ..stark.felt import FIELD_PRIME, to_felt, to_felts
+from ..stark.keccak import get_selector_from_name
 from ..stark.transaction import ResourceBounds, ResourceBoundsMapping
 
 __all__ = [
@@ -167,6 +168,16 @@ class RpcClient:
         transactions of the block being built, so it is the nonce the next transaction needs."""
         params = {"block_id": _block_id(block_id), "contract_address": hex(to_felt(address, "address"))}
         return _hex_int(await self.call("starknet_getNonce", params), "starknet_getNonce result")
+
+    async def call_contract(self, contract_address: int, entrypoint: str, calldata=(), block_id="pre_confirmed") -> list:
+        """starknet_call: a view function's result felts."""
+        request = {"contract_address": hex(to_felt(contract_address, "contract_address")),
+                   "entry_point_selector": hex(get_selector_from_name(entrypoint)),
+                   "calldata": [hex(v) for v in to_felts(calldata, "calldata")]}
+        result = await self.call("starknet_call", {"request": request, "block_id": _block_id(block_id)})
+        if not isinstance(result, list):
+            raise RpcResponseError("starknet_call result is not a list of felts")
+        return [_hex_int(v, "starknet_call result") for v in result]
 
     async def contract_exists(self, address: int) -> bool:
         """True when a contract is deployed at ``address``: the node knows its nonce (error 20 means none)."""
