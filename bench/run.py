@@ -229,7 +229,38 @@ def stark_browser_section():
     browser_stark.main()
 
 
-SECTIONS = {"platform": platform_section, "stark": stark_section, "stark-browser": stark_browser_section}
+def accounts_section():
+    import ast
+
+    from bench.bench_accounts import PY_ACCOUNTS_BENCH, print_rows
+
+    print("== accounts: unlock against the raw KDF (target ratio < 1.05), and create() ==")
+    namespace = {}
+    code = compile(PY_ACCOUNTS_BENCH, "<bench>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+    async def run():
+        await eval(code, namespace)
+
+    asyncio.run(run())
+    print_rows("CPython (files under $FOC_HOME)", namespace["result"])
+    server, url = serve_site()
+    driver = chromium()
+    try:
+        driver.get(url + "index.html")
+        driver.execute_async_script(BOOT_OURS, url)
+        rows = json.loads(driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "window.py.runPythonAsync(arguments[0] + '\\nimport json\\njson.dumps(result)').then(done)"
+            ".catch((e) => done(JSON.stringify({error: String(e)})));",
+            PY_ACCOUNTS_BENCH,
+        ))
+        print_rows("Pyodide in headless Chromium (localStorage)", rows)
+    finally:
+        driver.quit()
+        server.shutdown()
+
+
+SECTIONS = {"platform": platform_section, "accounts": accounts_section, "stark": stark_section, "stark-browser": stark_browser_section}
 
 
 def main(argv):

@@ -26,6 +26,7 @@ from .errors import (
     VaultFormatError,
 )
 from .platform import MemoryStore
+from .recovery.accounts import RecoveryMixin
 from .rotation import RotationMixin
 from .signing import SigningMixin
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment, make_key
@@ -75,7 +76,7 @@ class _Unlocked:
         return "<unlocked key: hidden>"
 
 
-class Accounts(SigningMixin, RotationMixin):
+class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     """``engine.accounts``: create, store, unlock and manage Stark accounts."""
 
     def __init__(self, engine):

@@ -49,6 +49,15 @@ METHODS = {
     "resumeRotation": ("resume_rotation", ("address",)),
     "enableKeyRotation": ("enable_key_rotation", ()),
     "runDueRotations": ("run_due_rotations", ()),
+    "createBackup": ("create_backup", ()),
+    "saveBackup": ("save_backup", ("backup",)),
+    "restoreFromBackup": ("restore_from_backup", ("backup",)),
+    "setupSocialRecovery": ("setup_social_recovery", ()),
+    "initiateRecovery": ("initiate_recovery", ()),
+    "approveRecovery": ("approve_recovery", ()),
+    "getRecovery": ("get_recovery", ("account",)),
+    "cancelRecovery": ("cancel_recovery", ()),
+    "finalizeRecovery": ("finalize_recovery", ()),
 }
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SNAKE = re.compile(r"_([a-z0-9])")

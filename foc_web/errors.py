@@ -254,3 +254,40 @@ class LedgerTransportError(LedgerError, TransportError):
     """No device, no permission, a disconnect or garbled USB/HID/TCP data."""
 
     code = "LEDGER_TRANSPORT"
+
+
+class KmsError(FocError):
+    """An external KMS refused or failed a request; ``aws_code`` is AWS's error name (or None).
+
+    Messages never contain credentials, data keys or plaintexts.
+    """
+
+    code = "KMS_ERROR"
+
+    def __init__(self, message, aws_code=None):
+        self.aws_code = aws_code
+        super().__init__(message)
+
+
+class KmsAccessDeniedError(KmsError):
+    """The credentials are valid but may not use this key (IAM or key policy deny, revoked grant)."""
+
+    code = "KMS_ACCESS_DENIED"
+
+
+class KmsAuthError(KmsError):
+    """KMS did not accept the credentials: unknown access key, wrong secret (bad signature), expired token."""
+
+    code = "KMS_AUTH_FAILED"
+
+
+class KmsInvalidCiphertextError(KmsError):
+    """KMS cannot decrypt the data key: wrong encryption context, wrong key, or a tampered blob."""
+
+    code = "KMS_INVALID_CIPHERTEXT"
+
+
+class KmsUnavailableError(KmsError, TransportError):
+    """KMS could not be reached or did not answer in time, or answered with a server error (5xx)."""
+
+    code = "KMS_UNAVAILABLE"

@@ -33,6 +33,7 @@ scrypt = current.scrypt
 now = current.now
 http_post_json = current.http_post_json
 lock = current.lock
+save_file = current.save_file
 
 
 def store() -> Store:

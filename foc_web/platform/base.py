@@ -172,6 +172,12 @@ class Platform(abc.ABC):
         """The persistent :class:`Store` of this runtime."""
 
     @abc.abstractmethod
+    async def save_file(self, file_name, text):
+        """Give the user ``text`` as a file: a download in the browser, a 0600 file on CPython.
+
+        Returns where it went (the download name, or the path)."""
+
+    @abc.abstractmethod
     def lock(self, name):
         """An async context manager holding an exclusive lock named ``name`` across tabs or processes.
 

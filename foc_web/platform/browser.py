@@ -163,6 +163,21 @@ class BrowserPlatform(base.Platform):
     def now(self):
         return js.Date.now() / 1000.0
 
+    async def save_file(self, file_name, text):
+        """A download: a Blob, an object URL and a clicked <a download> link (needs a page)."""
+        document = getattr(js, "document", None)
+        if not document:
+            raise UnsupportedPlatformFeature("saving a file needs a page (there is no document here)")
+        blob = js.Blob.new(to_js([text]), _js_object({"type": "application/json"}))
+        url = js.URL.createObjectURL(blob)
+        link = document.createElement("a")
+        link.href, link.download = url, file_name
+        document.body.appendChild(link)
+        link.click()
+        link.remove()
+        js.setTimeout(create_once_callable(lambda: js.URL.revokeObjectURL(url)), 1000)
+        return file_name
+
     @contextlib.asynccontextmanager
     async def lock(self, name):
         """``navigator.locks`` (shared by all tabs of the origin); an in-process lock under Node."""

@@ -160,6 +160,21 @@ class NativePlatform(base.Platform):
     def now(self):
         return time.time()
 
+    async def save_file(self, file_name, text):
+        """Relative names land in $FOC_HOME/backups/; absolute paths are used as given."""
+        path = Path(file_name)
+        if not path.is_absolute():
+            path = foc_home() / "backups" / path
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return str(path)
+
     @contextlib.asynccontextmanager
     async def lock(self, name):
         folder = foc_home() / "locks"

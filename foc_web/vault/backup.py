@@ -19,11 +19,10 @@ derived; which accounts and networks it holds, and how many, are inside the ciph
 
 ``open_backup`` = ``derive_backup_key`` + ``decrypt_with_key``; the two halves are public so a
 caller (or a test) can derive the key once and open several candidate files with it.
-See docs/BACKUP_FORMAT.md.
+See docs/FORMAT.md ("Backup file").
 """
 
 import base64
-import binascii
 import json
 import math
 import zlib
@@ -42,13 +41,16 @@ MAX_PAYLOAD_BYTES = 64 << 20  # bound on the inflated payload (about 50,000 acco
 _HEADER_FIELDS = {"format", "version", "created_at", "kdf", "cipher", "compression", "ciphertext"}
 _PAYLOAD_FIELDS = {"description", "metadata", "vaults"}
 _COMPUTED_METADATA = ("foc_web_version", "account_count", "networks")
+# A header has 3 "{" and no "[" (base64 has neither). Deeply nested JSON overflows the C stack of
+# json.loads (a fatal error in Pyodide, sometimes a crash on CPython), so it is refused before parsing.
+_MAX_BRACKETS = 16
 
 
 def _b64decode_canonical(text, what):
     """Bytes of ``text``, which must be exactly what base64.b64encode gives for them."""
     try:
         raw = base64.b64decode(text, validate=True)
-    except (TypeError, ValueError, binascii.Error):
+    except (TypeError, ValueError):  # binascii.Error is a ValueError
         raise BackupError(f"the backup's {what} is not valid base64 (truncated or corrupted)") from None
     if base64.b64encode(raw).decode() != text:
         raise BackupError(f"the backup's {what} is not canonical base64 (corrupted)")
@@ -63,9 +65,12 @@ def _parse(text):
     """(header without ciphertext, iv, sealed bytes) of a backup file's text; BackupError if malformed."""
     if not isinstance(text, (str, bytes, bytearray)):
         raise BackupError(f"a backup file is text, got {type(text).__name__}")
+    raw = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
+    if raw.count(b"{") + raw.count(b"[") > _MAX_BRACKETS:
+        raise BackupError("not a foc-backup file: its JSON nests far deeper than a backup header")
     try:
         backup = json.loads(text)
-    except ValueError:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         raise BackupError("not a foc-backup file: it is not JSON (truncated or corrupted)") from None
     if not isinstance(backup, dict) or backup.get("format") != FORMAT:
         raise BackupError(f"not a foc-backup file (its \"format\" is not {FORMAT!r})")
@@ -88,7 +93,7 @@ def _parse(text):
         raise BackupError(f"unsupported compression in backup header (expected one of {COMPRESSIONS})")
     try:
         kdf.check_params(backup["kdf"], with_salt=True)
-    except ConfigError as error:
+    except (ConfigError, TypeError) as error:  # TypeError: an unhashable value where a name belongs
         raise BackupError(f"the backup has unusable key derivation parameters: {error}") from None
     iv = _b64decode_canonical(cipher["iv"], "IV")
     sealed = _b64decode_canonical(backup["ciphertext"], "ciphertext")
@@ -129,13 +134,15 @@ def _check_vaults(vaults):
     checked, keys = [], set()
     for index, vault in enumerate(vaults):
         try:
-            parsed = record.parse(vault)
-        except VaultFormatError as error:
+            parsed = json.loads(record.canonical_json(record.parse(vault)))  # a detached copy, proven JSON-able
+        except (VaultFormatError, TypeError, ValueError) as error:
             raise BackupError(f"account {index} is not a valid vault record: {error}") from None
+        if not isinstance(parsed["network"], str) or not isinstance(parsed["storage_key"], str):
+            raise BackupError(f"account {index} has a malformed network or storage key")
         if parsed["storage_key"] in keys:
             raise BackupError(f"account {index} repeats storage key {parsed['storage_key']!r}")
         keys.add(parsed["storage_key"])
-        checked.append(json.loads(record.canonical_json(parsed)))  # a detached copy, proven JSON-able
+        checked.append(parsed)
     return checked
 
 
@@ -235,7 +242,7 @@ async def decrypt_with_key(text, key):
         plaintext = _inflate(plaintext)
     try:
         payload = json.loads(plaintext)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BackupError("the decrypted backup payload is not JSON") from None
     description, metadata, vaults = _check_payload(payload)
     return {"created_at": header["created_at"], "description": description, "metadata": metadata, "vaults": vaults}

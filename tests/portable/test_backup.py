@@ -204,7 +204,7 @@ async def test_newer_and_unknown_versions():
 
 
 @pytest.mark.parametrize("text", [
-    "", "not json", "[]", "{}", '{"format": "foc-vault", "version": 1}', b"\xff\xfe{}", 42, None,
+    "", "not json", "[]", "{}", "[" * 100_000, b"{" * 100_000, '{"format": "foc-vault", "version": 1}', b"\xff\xfe{}", 42, None,
 ])
 async def test_not_a_backup(text):
     with pytest.raises(BackupError):
@@ -217,6 +217,7 @@ async def test_not_a_backup(text):
     {"cipher": {"algorithm": "aes-256-gcm", "iv": "AAAAAAAAAAAA"}},
     {"kdf": {"algorithm": "pbkdf2", "hash": "sha256", "iterations": 1000, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}},
     {"kdf": {**ARGON2_MIN, "memory": 4096, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}},
+    {"kdf": {"algorithm": "pbkdf2", "hash": ["sha256"], "iterations": 600_000, "salt": "AAAAAAAAAAAAAAAAAAAAAA=="}},
     {"created_at": -1},
     {"created_at": 1.5},
     {"extra": 1},
@@ -263,7 +264,9 @@ async def test_payload_that_does_not_inflate():
 
 async def test_create_rejects_bad_vaults():
     vault = (await _two_vaults())[0]
-    for vaults in ([], None, [{**vault, "ciphertext": "not base64!"}], ["{not json"], [vault, vault]):
+    for vaults in ([], None, [{**vault, "ciphertext": "not base64!"}], ["{not json"], [vault, vault],
+                   [{**vault, "account": {"when": object()}}], [{**vault, "storage_key": ["x"]}],
+                   [{**vault, "network": ["x"]}]):
         with pytest.raises(BackupError):
             await backup.create_backup(vaults, PASSWORD, key_derivation=ARGON2_MIN, now=NOW)
 

@@ -69,3 +69,39 @@ json.dumps({{"username": unlocked.username, "key": hex(key)}})
 """))
     assert out == {"username": "dave", "key": hex(KEY)}
     path.unlink()
+
+
+BACKUP_PASSWORD = "Backup-Passphrase-Violet-Otter-77"
+
+
+def test_backup_made_in_pyodide_restores_on_cpython(pyodide):
+    network = "x" + native.random_bytes(4).hex()
+    out = json.loads(pyodide.run_async(engine_code(network) + f"""
+account = await engine.accounts.create(password={PASSWORD!r}, private_key={KEY}, username="erin")
+backup = await engine.accounts.create_backup([account.address], {BACKUP_PASSWORD!r},
+                                             metadata={{"description": "from pyodide"}})
+await platform.store().delete(account.storage_key)
+json.dumps({{"address": account.address, "backup": backup}})
+"""))
+    engine = FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"})
+    restored = asyncio.run(engine.accounts.restore_from_backup(out["backup"], BACKUP_PASSWORD))
+    assert restored["restored"] == [out["address"]]
+    asyncio.run(engine.accounts.unlock(out["address"], password=PASSWORD))
+    assert engine.accounts._private_key(out["address"]) == KEY
+    asyncio.run(engine.accounts.delete(out["address"], password=PASSWORD))
+
+
+def test_backup_made_on_cpython_restores_in_pyodide(pyodide):
+    network = "x" + native.random_bytes(4).hex()
+    engine = FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"})
+    account = asyncio.run(engine.accounts.create(password=PASSWORD, private_key=KEY, username="frank"))
+    backup = asyncio.run(engine.accounts.create_backup([account.address], BACKUP_PASSWORD))
+    asyncio.run(engine.accounts.delete(account.address, password=PASSWORD))
+    out = json.loads(pyodide.run_async(engine_code(network) + f"""
+restored = await engine.accounts.restore_from_backup({backup!r}, {BACKUP_PASSWORD!r}, verify_integrity=True)
+await engine.accounts.unlock({account.address!r}, password={PASSWORD!r})
+key = engine.accounts._private_key({account.address!r})
+await engine.accounts.delete({account.address!r}, password={PASSWORD!r})
+json.dumps({{"restored": restored["restored"], "key": hex(key)}})
+"""))
+    assert out == {"restored": [account.address], "key": hex(KEY)}
