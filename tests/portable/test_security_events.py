@@ -1,0 +1,114 @@
+"""Security events (multiple_failed_auth, new_device_access) and SMS/e-mail second factors."""
+
+import pytest
+
+from foc_web import platform
+from foc_web.engine import FocEngine
+from foc_web.errors import AccountLockedError, AuthenticationError, ConfigError, TwoFactorError
+from foc_web.platform.keys import make_key
+
+PASSWORD = "Correct-Horse-Battery-Staple-42"
+
+
+def engine(**security):
+    network = "e" + platform.random_bytes(4).hex()
+    return FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"}, security=security or None), network
+
+
+async def cleanup(network):
+    store = platform.store()
+    for key in await store.keys("foc_"):
+        if network in key:
+            await store.delete(key)
+
+
+async def test_multiple_failed_auth_fires_and_locks():
+    eng, network = engine(lockout={"max_attempts": 2, "base_delay": 60, "max_delay": 60})
+    events = []
+    eng.accounts.on("securityEvent", events.append)
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        for _ in range(2):
+            with pytest.raises(AuthenticationError):
+                await eng.accounts.unlock(account.address, password="wrong-password-123!")
+        assert [e["type"] for e in events] == ["multiple_failed_auth"]
+        assert events[0]["address"] == account.address and events[0]["details"]["count"] == 2
+        with pytest.raises(AccountLockedError):
+            await eng.accounts.unlock(account.address, password=PASSWORD)
+        audited = await eng.accounts.get_audit_log(account.address, events=["security_event"])
+        assert audited[0]["details"]["reason"] == "multiple_failed_auth"
+    finally:
+        await cleanup(network)
+
+
+async def test_new_device_access_fires_once_per_unknown_device():
+    eng, network = engine()
+    events = []
+    eng.accounts.on("securityEvent", events.append)
+    device_key = make_key("meta", "device")
+    saved = await platform.store().get(device_key)
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        await eng.accounts.unlock(account.address, password=PASSWORD)
+        assert events == []  # the creating device is known
+        await platform.store().delete(device_key)  # as if another browser profile opened it
+        await eng.accounts.unlock(account.address, password=PASSWORD)
+        await eng.accounts.unlock(account.address, password=PASSWORD)
+        assert [e["type"] for e in events] == ["new_device_access"]
+        assert events[0]["details"]["device_id"] == await platform.store().get(device_key)
+    finally:
+        if saved is not None:
+            await platform.store().set(device_key, saved)
+        await cleanup(network)
+
+
+async def test_listeners_off_and_a_failing_listener_is_isolated():
+    eng, network = engine(lockout={"max_attempts": 1, "base_delay": 1, "max_delay": 1})
+    seen = []
+
+    def broken(event):
+        raise RuntimeError("listener bug")
+
+    eng.accounts.on("securityEvent", broken)
+    eng.accounts.on("securityEvent", seen.append)
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        with pytest.raises(AuthenticationError):
+            await eng.accounts.unlock(account.address, password="wrong-password-123!")
+        assert len(seen) == 1
+        eng.accounts.off("securityEvent", seen.append)
+        with pytest.raises(ValueError):
+            eng.accounts.on("somethingElse", seen.append)
+    finally:
+        await cleanup(network)
+
+
+async def test_sms_and_email_codes_go_through_the_app_sender():
+    eng, network = engine()
+    sent = []
+
+    async def sender(destination, code):
+        sent.append((destination, code))
+
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        with pytest.raises(ConfigError, match="sender"):
+            await eng.accounts.enable_2fa(account=account.address, method="sms", destination="+15550100")
+        eng.accounts.set_code_sender("sms", sender)
+        await eng.accounts.enable_2fa(account=account.address, method="sms", destination="+15550100")
+        await eng.accounts.request_2fa_code(account.address)
+        destination, code = sent[-1]
+        assert destination == "+15550100" and len(code) == 6 and code.isdigit()
+        wrong = "000000" if code != "000000" else "111111"
+        with pytest.raises(TwoFactorError):
+            await eng.accounts._check_second_factor(await eng.accounts.get(account.address), wrong)
+        with pytest.raises(TwoFactorError):  # a wrong try burns the code
+            await eng.accounts._check_second_factor(await eng.accounts.get(account.address), code)
+        await eng.accounts.request_2fa_code(account.address)
+        await eng.accounts._check_second_factor(await eng.accounts.get(account.address), sent[-1][1])
+        with pytest.raises(TwoFactorError):  # used once only
+            await eng.accounts._check_second_factor(await eng.accounts.get(account.address), sent[-1][1])
+        # The destination is in the encrypted vault, not in clear in the store.
+        assert "+15550100" not in (await platform.store().get(account.storage_key))
+    finally:
+        await cleanup(network)
