@@ -7,6 +7,7 @@ math lives in ``stark/``, formats in ``vault/``, rules in ``auth/``, I/O in ``pl
 Unlocked keys stay in this process's memory only, in ``_Unlocked`` objects whose repr hides them.
 """
 
+import base64
 import json
 import re
 
@@ -42,6 +43,7 @@ STORAGE_TYPES = ("encrypted_local", "memory", "plain_text", "secure_enclave", "e
 DEFAULT_ACCOUNT_CLASS = "openzeppelin"
 DEFAULT_SESSION_TIMEOUT = 3600
 _STORAGE_OPTIONS = {"type", "encryption", "key_derivation", "compression", "namespace"}
+_KMS_STORAGE_OPTIONS = {"type", "provider", "key_id", "region", "encryption", "compression"}
 _AUTH_OPTIONS = set(AUTH_OPTIONS) | {"session_timeout"}
 _DETERMINISTIC_KEY_SALT = b"foc-web/deterministic-key/v1:"
 _ADDRESS = re.compile(r"^(0x)?[0-9a-fA-F]{1,64}$")
@@ -119,16 +121,16 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     def _parse_storage(self, storage):
         storage = dict(storage or {})
-        unknown = set(storage) - _STORAGE_OPTIONS
+        storage_type = storage.get("type", "encrypted_local")
+        unknown = set(storage) - (_KMS_STORAGE_OPTIONS if storage_type == "external_kms" else _STORAGE_OPTIONS)
         if unknown:
             raise ConfigError(f"unknown storage option(s): {', '.join(sorted(unknown))}")
-        storage_type = storage.get("type", "encrypted_local")
         if storage_type == "plain_text":
             raise ConfigError(
                 "plain_text storage is refused: private keys are only kept encrypted at rest; "
                 "use storage={'type': 'encrypted_local'}"
             )
-        if storage_type in ("secure_enclave", "external_kms"):
+        if storage_type == "secure_enclave":
             raise ConfigError(f"storage type {storage_type!r} is not available in this version of foc_web")
         if storage_type not in STORAGE_TYPES:
             raise ConfigError(f"unknown storage type {storage_type!r}; use encrypted_local (or memory in development)")
@@ -141,7 +143,31 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         if compression not in (True, False, "none", "deflate"):
             raise ConfigError("compression must be true, false, 'none' or 'deflate'")
         compression = "deflate" if compression in (True, "deflate") else "none"
-        return storage_type, kdf.from_option(storage.get("key_derivation")), compression
+        if storage_type == "external_kms":
+            if storage.get("provider", "aws-kms") != "aws-kms":
+                raise ConfigError("external_kms supports provider 'aws-kms'")
+            kms = self._kms(storage.get("key_id"), storage.get("region"))  # validates now: nothing half-made later
+            return storage_type, {"kms": {"provider": "aws-kms", "key_id": kms.key_id, "region": kms.region}}, compression
+        return storage_type, {"kdf": kdf.from_option(storage.get("key_derivation"))}, compression
+
+    def _kms(self, key_id, region):
+        """The KMS client for a key: key and region from the record, credentials/endpoint from the engine."""
+        from .kms.aws import AwsKms
+
+        return AwsKms.from_config({"kms": {**self._engine.kms, "key_id": key_id,
+                                           **({"region": region} if region else {})}})
+
+    async def _new_key(self, source, password, network, address, storage_key):
+        """(key source with fresh salt or data key, the 32-byte AES key) for a record written anew."""
+        if "kms" in source:
+            from .kms.envelope import encryption_context
+
+            kms_meta = source["kms"]
+            data_key, blob = await self._kms(kms_meta["key_id"], kms_meta["region"]).generate_data_key(
+                kms_meta["key_id"], encryption_context(network, address, storage_key))
+            return {"kms": {**kms_meta, "encrypted_data_key": base64.b64encode(blob).decode()}}, data_key
+        params = kdf.with_fresh_salt({k: v for k, v in source["kdf"].items() if k != "salt"})
+        return {"kdf": params}, await kdf.derive_key(params, password)
 
     @staticmethod
     def _parse_auth(auth):
@@ -308,13 +334,17 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         (default OpenZeppelin) for the public key, with salt = public key unless given.
         """
         network = self._network(network)
-        storage_type, kdf_params, compression = self._parse_storage(storage)
+        storage_type, source, compression = self._parse_storage(storage)
         policy, timeout = self._parse_auth(auth)
         if account_class not in ACCOUNT_CLASSES:
             raise ConfigError(f"unknown account class {account_class!r}; use one of {', '.join(ACCOUNT_CLASSES)}")
-        if not isinstance(password, str):
+        if "kms" in source:
+            if password is not None:
+                raise ConfigError("external_kms accounts are opened by KMS, not by a password: pass no password")
+        elif not isinstance(password, str):
             raise InvalidInputError("a password is required to encrypt the key")
-        policy.check(password, user_inputs=tuple(x for x in (username,) if x))
+        else:
+            policy.check(password, user_inputs=tuple(x for x in (username,) if x))
         if username is not None and (not isinstance(username, str) or len(username) > 128):
             raise InvalidInputError("username must be a string of at most 128 characters")
         method = "random"
@@ -333,10 +363,9 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         if path is not None:
             meta["path"], meta["scheme"] = path, scheme
         store = self._store_for(storage_type)
-        params = kdf.with_fresh_salt(kdf_params)
-        password_key = await kdf.derive_key(params, password)
+        key_source, password_key = await self._new_key(source, password, network, address, storage_key)
         sealed = await record.seal(
-            {"private_key": hex_felt(key)}, password_key, kdf_params=params, network=network, address=address,
+            {"private_key": hex_felt(key)}, password_key, key_source=key_source, network=network, address=address,
             storage_key=storage_key, account=meta, compression=compression,
         )
         async with platform.lock(f"vault:{storage_key}"):
@@ -349,7 +378,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         await self.audit(network).append(
             "account_creation", address=address,
             details={"username": username, "account_class": account_class, "storage_type": storage_type,
-                     "kdf": params["algorithm"], "method": method},
+                     "kdf": _protection(sealed), "method": method},
         )
         return self._account(sealed, storage_type, namespace)
 
@@ -358,7 +387,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         found, storage_type, store, key, secrets, password_key = await self._open(address, password, network,
                                                                                   namespace)
         network, address = found["network"], found["address"]
-        if kdf.weaker_than_defaults(found["kdf"]):
+        if "kdf" in found and kdf.weaker_than_defaults(found["kdf"]):
             async with platform.lock(f"vault:{key}"):
                 found, password_key = await self._reseal(found, secrets, password, store, key,
                                                          kdf.DEFAULTS[found["kdf"]["algorithm"]])
@@ -401,7 +430,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         params = kdf.with_fresh_salt(kdf_params)
         password_key = await kdf.derive_key(params, password)
         sealed = await record.seal(
-            secrets, password_key, kdf_params=params, network=found["network"],
+            secrets, password_key, key_source={"kdf": params}, network=found["network"],
             address=found["address"], storage_key=key, account=found["account"],
             compression=found["compression"], created_at=found.get("created_at"),
         )
@@ -467,6 +496,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         """
         found, storage_type, store, key = await self._find(address, network, namespace)
         network, address = found["network"], found["address"]
+        if "kms" in found:
+            return (found, storage_type, store, key) + await self._open_with_kms(found, password, key)
         async with platform.lock(f"vault:{key}"):
             state = await self._read_state(network, address)
             self._lockout.check(state, platform.now())
@@ -492,6 +523,20 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 await self._write_state(network, address, {**state, **self._lockout.after_success()})
         return found, storage_type, store, key, secrets, password_key
 
+    async def _open_with_kms(self, found, password, key):
+        """(secrets, data key) of an external_kms record: KMS Decrypt under the record's context."""
+        from .kms.envelope import encryption_context
+
+        if password is not None:
+            raise ConfigError("this account is protected by KMS, not by a password: pass no password")
+        kms_meta = found["kms"]
+        data_key = await self._kms(kms_meta["key_id"], kms_meta["region"]).decrypt(
+            base64.b64decode(kms_meta["encrypted_data_key"]),
+            encryption_context(found["network"], found["address"], key), kms_meta["key_id"])
+        secrets = await record.unseal(found, data_key, network=found["network"], address=found["address"],
+                                      storage_key=key)
+        return secrets, data_key
+
     async def delete(self, address, password, network=None, namespace=None):
         """Delete an account's vault; needs its password."""
         found, _, store, key, _, _ = await self._open(address, password, network, namespace)
@@ -508,7 +553,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         else:
             found, storage_type, _, _ = await self._find(address, network, namespace)
         data = self._account(found, storage_type, namespace).to_dict()
-        data["kdf"] = found["kdf"]["algorithm"]
+        data["protection"] = _protection(found)
         if include_private_key:
             data["private_key"] = secrets["private_key"]
             await self.audit(found["network"]).append("key_access", address=found["address"],
@@ -521,6 +566,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         """Re-encrypt the vault under a new password (fresh salt and IV)."""
         policy, _ = self._parse_auth(auth)
         found, _, store, key, secrets, _ = await self._open(address, old_password, network, namespace)
+        if "kdf" not in found:
+            raise ConfigError("this account has no password: it is protected by KMS")
         policy.check(new_password, user_inputs=tuple(x for x in (found["account"].get("username"),) if x))
         params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         async with platform.lock(f"vault:{key}"):
@@ -539,12 +586,12 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         if target == found["network"]:
             raise InvalidInputError(f"account {found['address']} is already on {target!r}")
         meta = found["account"]
-        params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         key = self._storage_key(target, found["address"], namespace)
         store = self._store_for(storage_type)
-        params = kdf.with_fresh_salt(params)
+        key_source, record_key = await self._new_key(record.key_source_of(found), password, target, found["address"],
+                                                     key)
         sealed = await record.seal(
-            secrets, await kdf.derive_key(params, password), kdf_params=params, network=target,
+            secrets, record_key, key_source=key_source, network=target,
             address=found["address"], storage_key=key, account=meta, compression=found["compression"],
         )
         async with platform.lock(f"vault:{key}"):
@@ -594,6 +641,11 @@ def random_private_key():
         candidate = int.from_bytes(platform.random_bytes(32), "big") & ((1 << 252) - 1)
         if 1 <= candidate < EC_ORDER:
             return candidate
+
+
+def _protection(found):
+    """What protects a record's key: its KDF's name, or "aws-kms"."""
+    return found["kdf"]["algorithm"] if "kdf" in found else found["kms"]["provider"]
 
 
 def _standard_path(scheme, index):

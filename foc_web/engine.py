@@ -21,11 +21,12 @@ class FocEngine:
     """``FocEngine(network="sepolia", environment="production", security={...}, rpc={...})``.
 
     ``rpc`` maps network names to JSON-RPC URLs (overriding the defaults); a network that is not
-    built in becomes usable by giving it an RPC URL here.
+    built in becomes usable by giving it an RPC URL here. ``kms`` holds AWS credentials and endpoint
+    for external_kms storage (on CPython they may come from the AWS_* environment instead).
     """
 
     def __init__(self, network="sepolia", environment="production", security=None, rpc=None, chain_ids=None,
-                 rpc_timeout=30.0):
+                 rpc_timeout=30.0, kms=None):
         if environment not in ENVIRONMENTS:
             raise ConfigError(f"environment must be one of {ENVIRONMENTS}, got {environment!r}")
         self.environment = environment
@@ -44,6 +45,10 @@ class FocEngine:
             raise ConfigError("rpc_timeout must be a number of seconds between 0 and 600")
         self.rpc_timeout = float(rpc_timeout)
         self.security = self._check_security(security)
+        if kms is not None and not isinstance(kms, dict):
+            raise ConfigError("kms must be an object (access_key_id, secret_access_key, session_token, endpoint)")
+        #: KMS credentials and endpoint (external_kms storage); never written to any record or log.
+        self.kms = dict(kms or {})
         self.network = self.check_network(network)
         self.accounts = Accounts(self)
 

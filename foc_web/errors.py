@@ -291,3 +291,21 @@ class KmsUnavailableError(KmsError, TransportError):
     """KMS could not be reached or did not answer in time, or answered with a server error (5xx)."""
 
     code = "KMS_UNAVAILABLE"
+
+
+class EnclaveError(FocError):
+    """The platform key store (IndexedDB key + WebAuthn, or the OS keychain) failed to wrap or unwrap."""
+
+    code = "ENCLAVE_ERROR"
+
+
+class EnclaveUnavailableError(EnclaveError):
+    """No usable key store here: no IndexedDB, WebAuthn or secure context, no PRF, no OS keychain."""
+
+    code = "ENCLAVE_UNAVAILABLE"
+
+
+class EnclaveKeyMissingError(EnclaveError):
+    """The wrapping key or the bound credential is gone (copied profile, re-registered authenticator)."""
+
+    code = "ENCLAVE_KEY_MISSING"

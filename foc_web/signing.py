@@ -223,10 +223,10 @@ class SigningMixin:
         secrets = {k: v for k, v in secrets.items() if v is not None}
         meta = {**found["account"], **meta_changes}
         meta = {k: v for k, v in meta.items() if v is not None}
-        params = found["kdf"]
         async with platform.lock(f"vault:{key}"):
             sealed = await record.seal(
-                secrets, entry.password_key, kdf_params=params, network=found["network"], address=found["address"],
+                secrets, entry.password_key, key_source=record.key_source_of(found), network=found["network"],
+                address=found["address"],
                 storage_key=key, account=meta, compression=found["compression"], created_at=found.get("created_at"),
             )
             await store.set(key, json.dumps(sealed))

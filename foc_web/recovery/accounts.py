@@ -195,10 +195,11 @@ class RecoveryMixin:
             raise RecoveryError("this private key does not match the approved new owner key")
         policy, timeout = self._parse_auth(auth)
         policy.check(password)
-        params = kdf.with_fresh_salt({k: v for k, v in found["kdf"].items() if k != "salt"})
+        previous = found.get("kdf", kdf.DEFAULTS["pbkdf2"])  # a KMS record becomes a password record
+        params = kdf.with_fresh_salt({k: v for k, v in previous.items() if k != "salt"})
         meta = {**found["account"], "public_key": hex_felt(get_stark_key(private_key)), "recovered_at": now}
         sealed = await record.seal({"private_key": hex_felt(private_key)}, await kdf.derive_key(params, password),
-                                   kdf_params=params, network=network, address=address, storage_key=key,
+                                   key_source={"kdf": params}, network=network, address=address, storage_key=key,
                                    account=meta, compression=found["compression"], created_at=found.get("created_at"))
         async with platform.lock(f"vault:{key}"):
             await platform.store().set(make_key("archive", network, address, str(int(now))), json.dumps(found))

@@ -5,6 +5,8 @@
       "network": "sepolia", "address": "0x…", "storage_key": "foc_sepolia_0x…",
       "account": {public, non-secret metadata: public_key, account_class, username, …},
       "kdf": {"algorithm": "pbkdf2", "hash": "sha256", "iterations": 600000, "salt": "<base64>"},
+        (or, instead of "kdf", "kms": {"provider": "aws-kms", "key_id", "region",
+         "encrypted_data_key": "<base64>"}: the AES key is a KMS data key, see docs/KMS.md)
       "cipher": {"algorithm": "aes-256-gcm", "iv": "<base64, 12 bytes>"},
       "compression": "none" | "deflate",
       "ciphertext": "<base64: AES-256-GCM(secrets JSON) || 16-byte tag>"
@@ -28,8 +30,17 @@ FORMAT = "foc-vault"
 VERSION = 1
 CIPHER = "aes-256-gcm"
 COMPRESSIONS = ("none", "deflate")
-_TOP_FIELDS = {"format", "version", "network", "address", "storage_key", "account", "kdf", "cipher",
-               "compression", "ciphertext", "created_at", "updated_at"}
+#: Where a record's AES key comes from: exactly one of these fields is present.
+KEY_SOURCES = ("kdf", "kms")
+_OPTIONAL_FIELDS = {"created_at", "updated_at", *KEY_SOURCES}
+_TOP_FIELDS = {"format", "version", "network", "address", "storage_key", "account", "cipher", "compression",
+               "ciphertext", *_OPTIONAL_FIELDS}
+_KMS_FIELDS = {"provider", "key_id", "region", "encrypted_data_key"}
+
+
+def key_source_of(record):
+    """``{"kdf": params}`` or ``{"kms": {...}}``: how this record's AES key is obtained."""
+    return {name: record[name] for name in KEY_SOURCES if name in record}
 
 
 def canonical_json(value):
@@ -58,19 +69,26 @@ def parse(text):
         raise VaultFormatError(
             f"vault format version {record.get('version')!r} is not supported by this foc_web (it reads {VERSION})"
         )
-    missing = _TOP_FIELDS - {"created_at", "updated_at"} - set(record)
+    missing = _TOP_FIELDS - _OPTIONAL_FIELDS - set(record)
     unknown = set(record) - _TOP_FIELDS
-    if missing or unknown:
-        raise VaultFormatError(f"malformed vault record: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if missing or unknown or len(key_source_of(record)) != 1:
+        raise VaultFormatError(f"malformed vault record: missing {sorted(missing)}, unknown {sorted(unknown)}, "
+                               f"key sources {sorted(key_source_of(record))} (exactly one of {KEY_SOURCES})")
     cipher = record["cipher"]
     if not isinstance(cipher, dict) or cipher.get("algorithm") != CIPHER or set(cipher) != {"algorithm", "iv"}:
         raise VaultFormatError(f"unsupported cipher in vault record (expected {CIPHER})")
     if record["compression"] not in COMPRESSIONS or not isinstance(record["account"], dict):
         raise VaultFormatError("malformed vault record header")
-    try:
-        kdf.check_params(record["kdf"], with_salt=True)
-    except ConfigError as error:
-        raise VaultFormatError(f"vault record has unusable key derivation parameters: {error}") from None
+    if "kdf" in record:
+        try:
+            kdf.check_params(record["kdf"], with_salt=True)
+        except (ConfigError, TypeError) as error:
+            raise VaultFormatError(f"vault record has unusable key derivation parameters: {error}") from None
+    else:
+        kms = record["kms"]
+        if not isinstance(kms, dict) or set(kms) != _KMS_FIELDS or kms["provider"] != "aws-kms" or not all(
+                isinstance(kms[f], str) and kms[f] for f in _KMS_FIELDS):
+            raise VaultFormatError("malformed kms section in vault record")
     try:
         iv = base64.b64decode(cipher["iv"], validate=True)
         sealed = base64.b64decode(record["ciphertext"], validate=True)
@@ -81,9 +99,12 @@ def parse(text):
     return record
 
 
-async def seal(secrets, password_key, *, kdf_params, network, address, storage_key, account, compression="none",
+async def seal(secrets, password_key, *, key_source, network, address, storage_key, account, compression="none",
                created_at=None):
-    """Encrypt ``secrets`` (a JSON-able dict) under an already derived 32-byte key; returns the record."""
+    """Encrypt ``secrets`` (a JSON-able dict) under an already obtained 32-byte key; returns the record.
+
+    ``key_source`` says how that key is obtained again: ``{"kdf": params with salt}`` or ``{"kms": {...}}``.
+    """
     if compression not in COMPRESSIONS:
         raise ConfigError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
     now = platform.now()
@@ -94,7 +115,7 @@ async def seal(secrets, password_key, *, kdf_params, network, address, storage_k
         "address": address,
         "storage_key": storage_key,
         "account": account,
-        "kdf": kdf_params,
+        **key_source,
         "cipher": {"algorithm": CIPHER, "iv": base64.b64encode(platform.random_bytes(12)).decode()},
         "compression": compression,
         "created_at": created_at if created_at is not None else now,
