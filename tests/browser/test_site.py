@@ -20,7 +20,8 @@ def requested_urls(driver):
 
 
 def test_demo_boots_offline_and_shows_random_value(browser, site_url):
-    browser.get(site_url + "demo/")
+    # Python in the page (not the demo's default Web Worker), so the page's network log sees every fetch.
+    browser.get(site_url + "demo/?worker=0")
     WebDriverWait(browser, 120).until(lambda d: d.find_element(By.ID, "status").text == "Ready.")
     screenshot(browser, "demo-boot")
     runtime = browser.find_element(By.ID, "runtime").text
