@@ -255,14 +255,20 @@ def serve(port):
         pass
 
 
-def ensure_chromium():
-    """Debian's chromium and chromium-driver, for the browser tests."""
-    if shutil.which("chromium") and shutil.which("chromedriver"):
+#: Debian packages the tests drive for real: the browser and its driver, and a Secret Service
+#: (gnome-keyring under dbus-run-session) for the OS-keychain backend. command -> package.
+TEST_PROGRAMS = {"chromium": "chromium", "chromedriver": "chromium-driver", "gnome-keyring-daemon": "gnome-keyring",
+                 "dbus-run-session": "dbus-daemon", "dbus-launch": "dbus-x11"}
+
+
+def ensure_test_programs():
+    missing = sorted({package for program, package in TEST_PROGRAMS.items() if not shutil.which(program)})
+    if not missing:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     run(*sudo, "apt-get", "update", "-qq", env=env)
-    run(*sudo, "apt-get", "install", "-y", "-qq", "chromium", "chromium-driver", env=env)
+    run(*sudo, "apt-get", "install", "-y", "-qq", *missing, env=env)
 
 
 def test_environment():
@@ -276,7 +282,7 @@ def test_environment():
 
 
 def test(pytest_args):
-    ensure_chromium()
+    ensure_test_programs()
     build_sites()
     command = [venv_python(), "-m", "pytest", *(pytest_args or ["tests"])]
     log(" ".join(str(c) for c in command))
@@ -284,7 +290,7 @@ def test(pytest_args):
 
 
 def bench(args):
-    ensure_chromium()
+    ensure_test_programs()
     build_sites()
     command = [venv_python(), "bench/run.py", *args]
     return subprocess.run([str(c) for c in command], cwd=ROOT, env=test_environment()).returncode

@@ -44,6 +44,9 @@ DEFAULT_ACCOUNT_CLASS = "openzeppelin"
 DEFAULT_SESSION_TIMEOUT = 3600
 _STORAGE_OPTIONS = {"type", "encryption", "key_derivation", "compression", "namespace"}
 _KMS_STORAGE_OPTIONS = {"type", "provider", "key_id", "region", "encryption", "compression"}
+_ENCLAVE_STORAGE_OPTIONS = {"type", "require_biometric", "invalidate_on_biometric_change", "encryption", "compression"}
+#: Storage types whose key is not protected by a password (the key source does it).
+_PASSWORDLESS = {"kms": "KMS", "enclave": "the secure enclave"}
 _AUTH_OPTIONS = set(AUTH_OPTIONS) | {"session_timeout"}
 _DETERMINISTIC_KEY_SALT = b"foc-web/deterministic-key/v1:"
 _ADDRESS = re.compile(r"^(0x)?[0-9a-fA-F]{1,64}$")
@@ -122,7 +125,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     def _parse_storage(self, storage):
         storage = dict(storage or {})
         storage_type = storage.get("type", "encrypted_local")
-        unknown = set(storage) - (_KMS_STORAGE_OPTIONS if storage_type == "external_kms" else _STORAGE_OPTIONS)
+        allowed = {"external_kms": _KMS_STORAGE_OPTIONS, "secure_enclave": _ENCLAVE_STORAGE_OPTIONS}
+        unknown = set(storage) - allowed.get(storage_type, _STORAGE_OPTIONS)
         if unknown:
             raise ConfigError(f"unknown storage option(s): {', '.join(sorted(unknown))}")
         if storage_type == "plain_text":
@@ -130,8 +134,6 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 "plain_text storage is refused: private keys are only kept encrypted at rest; "
                 "use storage={'type': 'encrypted_local'}"
             )
-        if storage_type == "secure_enclave":
-            raise ConfigError(f"storage type {storage_type!r} is not available in this version of foc_web")
         if storage_type not in STORAGE_TYPES:
             raise ConfigError(f"unknown storage type {storage_type!r}; use encrypted_local (or memory in development)")
         if storage_type == "memory" and self._engine.environment != "development":
@@ -143,6 +145,12 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         if compression not in (True, False, "none", "deflate"):
             raise ConfigError("compression must be true, false, 'none' or 'deflate'")
         compression = "deflate" if compression in (True, "deflate") else "none"
+        if storage_type == "secure_enclave":
+            biometric, bound = storage.get("require_biometric", False), storage.get("invalidate_on_biometric_change", True)
+            if not isinstance(biometric, bool) or bound is not True:
+                raise ConfigError("secure_enclave: require_biometric is true or false; records are always bound to "
+                                  "their credential (invalidate_on_biometric_change cannot be turned off)")
+            return storage_type, {"enclave": {"require_biometric": biometric}}, compression
         if storage_type == "external_kms":
             if storage.get("provider", "aws-kms") != "aws-kms":
                 raise ConfigError("external_kms supports provider 'aws-kms'")
@@ -159,6 +167,13 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     async def _new_key(self, source, password, network, address, storage_key):
         """(key source with fresh salt or data key, the 32-byte AES key) for a record written anew."""
+        if "enclave" in source:
+            from .platform import enclave
+
+            data_key = platform.random_bytes(32)
+            biometric = source["enclave"]["require_biometric"]
+            wrapped = await enclave.wrap_data_key(storage_key, data_key, require_biometric=biometric)
+            return {"enclave": {"key_id": storage_key, "wrapped": wrapped, "require_biometric": biometric}}, data_key
         if "kms" in source:
             from .kms.envelope import encryption_context
 
@@ -338,9 +353,11 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         policy, timeout = self._parse_auth(auth)
         if account_class not in ACCOUNT_CLASSES:
             raise ConfigError(f"unknown account class {account_class!r}; use one of {', '.join(ACCOUNT_CLASSES)}")
-        if "kms" in source:
+        passwordless = next((name for kind, name in _PASSWORDLESS.items() if kind in source), None)
+        if passwordless:
             if password is not None:
-                raise ConfigError("external_kms accounts are opened by KMS, not by a password: pass no password")
+                raise ConfigError(f"{storage_type} accounts are opened by {passwordless}, not by a password: "
+                                  "pass no password")
         elif not isinstance(password, str):
             raise InvalidInputError("a password is required to encrypt the key")
         else:
@@ -496,8 +513,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         """
         found, storage_type, store, key = await self._find(address, network, namespace)
         network, address = found["network"], found["address"]
-        if "kms" in found:
-            return (found, storage_type, store, key) + await self._open_with_kms(found, password, key)
+        if "kms" in found or "enclave" in found:
+            return (found, storage_type, store, key) + await self._open_without_password(found, password, key)
         async with platform.lock(f"vault:{key}"):
             state = await self._read_state(network, address)
             self._lockout.check(state, platform.now())
@@ -523,26 +540,37 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 await self._write_state(network, address, {**state, **self._lockout.after_success()})
         return found, storage_type, store, key, secrets, password_key
 
-    async def _open_with_kms(self, found, password, key):
-        """(secrets, data key) of an external_kms record: KMS Decrypt under the record's context."""
-        from .kms.envelope import encryption_context
-
+    async def _open_without_password(self, found, password, key):
+        """(secrets, data key) of a KMS record (KMS Decrypt under the record's context) or an enclave
+        record (the data key unwrapped by the non-extractable key / OS keychain)."""
+        kind = "kms" if "kms" in found else "enclave"
         if password is not None:
-            raise ConfigError("this account is protected by KMS, not by a password: pass no password")
-        kms_meta = found["kms"]
-        data_key = await self._kms(kms_meta["key_id"], kms_meta["region"]).decrypt(
-            base64.b64decode(kms_meta["encrypted_data_key"]),
-            encryption_context(found["network"], found["address"], key), kms_meta["key_id"])
+            raise ConfigError(f"this account is protected by {_PASSWORDLESS[kind]}, not by a password: pass no password")
+        if kind == "kms":
+            from .kms.envelope import encryption_context
+
+            kms_meta = found["kms"]
+            data_key = await self._kms(kms_meta["key_id"], kms_meta["region"]).decrypt(
+                base64.b64decode(kms_meta["encrypted_data_key"]),
+                encryption_context(found["network"], found["address"], key), kms_meta["key_id"])
+        else:
+            from .platform import enclave
+
+            data_key = await enclave.unwrap_data_key(found["enclave"]["key_id"], found["enclave"]["wrapped"])
         secrets = await record.unseal(found, data_key, network=found["network"], address=found["address"],
                                       storage_key=key)
         return secrets, data_key
 
-    async def delete(self, address, password, network=None, namespace=None):
-        """Delete an account's vault; needs its password."""
+    async def delete(self, address, password=None, network=None, namespace=None):
+        """Delete an account's vault; needs its password (KMS and enclave accounts: opening it instead)."""
         found, _, store, key, _, _ = await self._open(address, password, network, namespace)
         async with platform.lock(f"vault:{key}"):
             await store.delete(key)
             await platform.store().delete(self._state_key(found["network"], found["address"]))
+        if "enclave" in found:
+            from .platform import enclave
+
+            await enclave.delete_key(found["enclave"]["key_id"])
         self._unlocked.pop(key, None)
         await self.audit(found["network"]).append("account_deletion", address=found["address"])
 
@@ -567,7 +595,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         policy, _ = self._parse_auth(auth)
         found, _, store, key, secrets, _ = await self._open(address, old_password, network, namespace)
         if "kdf" not in found:
-            raise ConfigError("this account has no password: it is protected by KMS")
+            raise ConfigError("this account has no password: it is protected by KMS or the secure enclave")
         policy.check(new_password, user_inputs=tuple(x for x in (found["account"].get("username"),) if x))
         params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         async with platform.lock(f"vault:{key}"):
@@ -644,8 +672,10 @@ def random_private_key():
 
 
 def _protection(found):
-    """What protects a record's key: its KDF's name, or "aws-kms"."""
-    return found["kdf"]["algorithm"] if "kdf" in found else found["kms"]["provider"]
+    """What protects a record's key: its KDF's name, "aws-kms" or "secure-enclave"."""
+    if "kdf" in found:
+        return found["kdf"]["algorithm"]
+    return found["kms"]["provider"] if "kms" in found else "secure-enclave"
 
 
 def _standard_path(scheme, index):

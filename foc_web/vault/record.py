@@ -6,7 +6,9 @@
       "account": {public, non-secret metadata: public_key, account_class, username, …},
       "kdf": {"algorithm": "pbkdf2", "hash": "sha256", "iterations": 600000, "salt": "<base64>"},
         (or, instead of "kdf", "kms": {"provider": "aws-kms", "key_id", "region",
-         "encrypted_data_key": "<base64>"}: the AES key is a KMS data key, see docs/KMS.md)
+         "encrypted_data_key": "<base64>"}: the AES key is a KMS data key, see docs/KMS.md;
+         or "enclave": {"key_id", "require_biometric", "wrapped": {...}}: a random data key wrapped by a
+         key script cannot read, see platform/enclave.py)
       "cipher": {"algorithm": "aes-256-gcm", "iv": "<base64, 12 bytes>"},
       "compression": "none" | "deflate",
       "ciphertext": "<base64: AES-256-GCM(secrets JSON) || 16-byte tag>"
@@ -31,7 +33,7 @@ VERSION = 1
 CIPHER = "aes-256-gcm"
 COMPRESSIONS = ("none", "deflate")
 #: Where a record's AES key comes from: exactly one of these fields is present.
-KEY_SOURCES = ("kdf", "kms")
+KEY_SOURCES = ("kdf", "kms", "enclave")
 _OPTIONAL_FIELDS = {"created_at", "updated_at", *KEY_SOURCES}
 _TOP_FIELDS = {"format", "version", "network", "address", "storage_key", "account", "cipher", "compression",
                "ciphertext", *_OPTIONAL_FIELDS}
@@ -84,6 +86,11 @@ def parse(text):
             kdf.check_params(record["kdf"], with_salt=True)
         except (ConfigError, TypeError) as error:
             raise VaultFormatError(f"vault record has unusable key derivation parameters: {error}") from None
+    elif "enclave" in record:
+        enclave = record["enclave"]
+        if not isinstance(enclave, dict) or set(enclave) != {"key_id", "wrapped", "require_biometric"} or not (
+                isinstance(enclave["key_id"], str) and isinstance(enclave["wrapped"], dict)):
+            raise VaultFormatError("malformed enclave section in vault record")
     else:
         kms = record["kms"]
         if not isinstance(kms, dict) or set(kms) != _KMS_FIELDS or kms["provider"] != "aws-kms" or not all(

@@ -296,3 +296,36 @@ True
     browser.execute_cdp_cmd("WebAuthn.disable", {})
     browser.execute_cdp_cmd("WebAuthn.enable", {})
     assert py(browser, "await outcome(enclave.unwrap_data_key('vault-1', records['new']))") == "ENCLAVE_KEY_MISSING"
+
+
+def test_secure_enclave_accounts_with_biometric_in_the_browser(browser, local_url):
+    """create/lock/unlock through the accounts API with a WebAuthn-bound record; a copied localStorage
+    in a fresh profile (no IndexedDB key, no authenticator) gets the typed error."""
+    add_authenticator(browser)
+    boot(browser, local_url)
+    created = py(browser, """
+from foc_web.engine import FocEngine
+engine = FocEngine(network="sepolia")
+storage = {"type": "secure_enclave", "require_biometric": True, "invalidate_on_biometric_change": True}
+account = await engine.accounts.create(storage=storage, private_key=0x5eed)
+await engine.accounts.lock(account.address)
+await engine.accounts.unlock(account.address)
+stored = __import__("js").localStorage.getItem(account.storage_key)
+{"key_ok": engine.accounts._private_key(account.address) == 0x5eed, "key": account.storage_key,
+ "stored": stored, "protection": (await engine.accounts.export(account.address))["protection"]}
+""")
+    assert created["key_ok"] and created["protection"] == "secure-enclave"
+    assert json.loads(created["stored"])["enclave"]["wrapped"]["prf"] is True
+    other = fresh_driver()
+    try:
+        boot(other, local_url)
+        copied = py(other, f"""
+from foc_web.engine import FocEngine
+from foc_web import platform
+await platform.store().set({created["key"]!r}, {created["stored"]!r})
+engine = FocEngine(network="sepolia")
+await outcome(engine.accounts.unlock({created["key"].rsplit("_", 1)[1]!r}))
+""")
+        assert copied == "ENCLAVE_KEY_MISSING"
+    finally:
+        other.quit()

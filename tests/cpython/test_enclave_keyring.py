@@ -233,3 +233,46 @@ async def test_malformed_records_and_arguments_are_rejected_before_the_keychain(
         await enclave.wrap_data_key("vault-a", bytes(31))
     with pytest.raises(ValueError):
         await enclave.wrap_data_key("", bytes(32))
+
+
+@needs_secret_service
+def test_secure_enclave_accounts_on_the_secret_service(tmp_path):
+    """create/lock/unlock through the accounts API; a copy of the store without the keychain does not open."""
+    home = tmp_path / "home"
+    home.mkdir()
+    foc_home = tmp_path / "foc"
+    code = """
+        from foc_web.engine import FocEngine
+        from foc_web import platform
+
+        async def main():
+            engine = FocEngine(network="sepolia")
+            storage = {"type": "secure_enclave", "require_biometric": False, "invalidate_on_biometric_change": True}
+            account = await engine.accounts.create(storage=storage, private_key=0x5eed)
+            await engine.accounts.lock(account.address)
+            await engine.accounts.unlock(account.address)
+            key_ok = engine.accounts._private_key(account.address) == 0x5eed
+            stored = await platform.store().get(account.storage_key)
+            return {"key_ok": key_ok, "address": account.address,
+                    "with_password": await outcome(engine.accounts.unlock(account.address, password="x" * 16)),
+                    "protection": (await engine.accounts.export(account.address))["protection"],
+                    "in_clear": "5eed" in stored.lower()}
+
+        print(json.dumps(asyncio.run(main())))
+    """
+    first = run_python(code, home, env={"FOC_HOME": str(foc_home)})
+    assert first["key_ok"] and first["protection"] == "secure-enclave" and not first["in_clear"]
+    assert first["with_password"] == "INVALID_CONFIG"
+    # The same store opened where the keychain has no such key (a copied profile): refused, typed.
+    other_home = tmp_path / "other-home"
+    other_home.mkdir()
+    reopen = f"""
+        from foc_web.engine import FocEngine
+
+        async def main():
+            engine = FocEngine(network="sepolia")
+            return {{"unlock": await outcome(engine.accounts.unlock({first["address"]!r}))}}
+
+        print(json.dumps(asyncio.run(main())))
+    """
+    assert run_python(reopen, other_home, env={"FOC_HOME": str(foc_home)}) == {"unlock": "ENCLAVE_KEY_MISSING"}
