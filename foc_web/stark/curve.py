@@ -163,16 +163,17 @@ def _add_affine(X, Y, Z, x2, y2):
     """(X, Y, Z) + (x2, y2) with every special case handled (for public data only)."""
     if Z == 0:
         return x2, y2, 1
-    zz = Z * Z % P
-    h = (x2 * zz - X) % P
-    r = (y2 * zz * Z - Y) % P
+    p = P
+    zz = Z * Z % p
+    h = (x2 * zz - X) % p
+    r = (y2 * zz * Z - Y) % p
     if h == 0:
         return _double(X, Y, Z) if r == 0 else _INFINITY
-    hh = h * h % P
-    hhh = hh * h % P
-    v = X * hh % P
-    X3 = (r * r - hhh - 2 * v) % P
-    return X3, (r * (v - X3) - Y * hhh) % P, Z * h % P
+    hh = h * h % p
+    hhh = hh * h  # hhh and v stay unreduced, as in window_sum
+    v = X * hh
+    X3 = (r * r - hhh - (v << 1)) % p
+    return X3, (r * (v - X3) - Y * hhh) % p, Z * h % p
 
 
 def window_sum(X, Y, Z, tables, digits):
@@ -306,29 +307,40 @@ def _check_scalar(k):
 
 
 def _wnaf(k):
-    """Width-5 NAF digits of k, least significant first (each 0 or odd in [-15, 15])."""
+    """Width-5 NAF digits of k, least significant first (each 0 or odd in [-15, 15]).
+
+    Runs of zeros are appended at once: trailing zero bits, and the 4 zeros that follow every
+    nonzero digit (k - d is then a multiple of 32).
+    """
     digits = []
     while k:
-        if k & 1:
-            d = k & 31
-            if d > 16:
-                d -= 32
-            k -= d
-        else:
-            d = 0
-        digits.append(d)
-        k >>= 1
+        zeros = (k & -k).bit_length() - 1
+        digits += [0] * zeros
+        k >>= zeros
+        d = k & 31
+        if d > 16:
+            d -= 32
+        k = (k - d) >> 5
+        digits += (d, 0, 0, 0, 0) if k else (d,)
     return digits
 
 
 def _odd_multiples(point):
-    """[1P, 3P, ..., 15P] affine, with their negatives, indexed by wNAF digit + 15."""
-    X, Y, Z = _double(point[0], point[1], 1)
-    two = _to_affine(X, Y, Z)
-    jac = [(point[0], point[1], 1)]
+    """[1P, 3P, ..., 15P] affine, with their negatives, indexed by wNAF digit + 15.
+
+    The sums run where 2P = (X2, Y2, Z2) is affine, which saves inverting Z2: scaling x by Z2^2
+    and y by Z2^3 maps the curve onto an isomorphic one (only ALPHA changes, and mixed addition
+    does not use it; the doubling branch of _add_affine is never reached for odd multiples
+    below the prime order). There P is (x Z2^2, y Z2^3), and a Jacobian (X, Y, Z) there is
+    (X, Y, Z * Z2) on the curve.
+    """
+    x, y = point
+    X2, Y2, Z2 = _double(x, y, 1)
+    zz = Z2 * Z2 % P
+    jac = [(x * zz % P, y * zz * Z2 % P, 1)]
     for _ in range(7):
-        jac.append(_add_affine(*jac[-1], *two))
-    pos = _batch_to_affine(jac)
+        jac.append(_add_affine(*jac[-1], X2, Y2))
+    pos = _batch_to_affine([(X, Y, Z * Z2 % P) for X, Y, Z in jac])
     table = [None] * 31
     for i, (x, y) in enumerate(pos):
         table[15 + 2 * i + 1] = (x, y)
@@ -366,7 +378,12 @@ def unsafe_mul(point, k: int):
 
 
 def unsafe_mul2(k1: int, p1, k2: int, p2):
-    """k1 * p1 + k2 * p2 (None for infinity), for ECDSA verification. Variable time.
+    """k1 * p1 + k2 * p2 (None for infinity), for ECDSA verification. Variable time."""
+    return _to_affine(*_unsafe_mul2_jacobian(k1, p1, k2, p2))
+
+
+def _unsafe_mul2_jacobian(k1: int, p1, k2: int, p2):
+    """unsafe_mul2 as Jacobian (X, Y, Z), Z = 0 for infinity (checking X = x Z^2 needs no inversion).
 
     Terms on other points share their doublings (Straus-Shamir, width-5 wNAF); a term on
     GENERATOR uses the fixed-base tables instead, which need no doubling at all. An even
@@ -386,7 +403,7 @@ def unsafe_mul2(k1: int, p1, k2: int, p2):
     acc = _straus(variable)
     for k in fixed:
         acc = _add_table_points_unsafe(acc, _generator_tables(), _signed_odd_digits(k))
-    return _to_affine(*acc)
+    return acc
 
 
 def _add_table_points_unsafe(acc, tables, digits):

@@ -84,9 +84,9 @@ def scure():
         for case in ((h, r, s), (h ^ tweak, r, s), (h, r ^ tweak, s), (h, r, (s + tweak) % EC_ORDER or 1)):
             forged.append((*case, public))
     # out-of-range signatures: r = 2^251, and s with s^-1 = 2^251 + 1 (both raise, in both libraries)
-    h, key = CASES["sign"][0][1], CASES["sign"][0][0]
-    r, s = ecdsa.sign(h, key)
-    forged += [(h, 2**251, s, keys.get_public_key(key)), (h, r, pow(2**251 + 1, -1, EC_ORDER), keys.get_public_key(key))]
+    key, h = CASES["sign"][0]
+    (r, s), public = ecdsa.sign(h, key), keys.get_public_key(key)
+    forged += [(h, 2**251, s, public), (h, r, pow(2**251 + 1, -1, EC_ORDER), public)]
     job = {name: [[hex(v) for v in case] if isinstance(case, (list, tuple)) else hex(case) for case in cases]
            for name, cases in CASES.items() if name != "keccak"}
     job["keccak"] = [data.hex() for data in CASES["keccak"]]
