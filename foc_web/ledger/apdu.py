@@ -2,7 +2,8 @@
 
 An APDU is ``CLA INS P1 P2 Lc || data`` (Lc one byte, so at most 255 data bytes); a response is
 ``data || SW1 SW2``. Layouts follow LedgerHQ/app-starknet (docs/apdu.md; starknet/src/main.rs,
-transaction.rs, crypto.rs at commit 19e0678) and starknet.js ``LedgerSigner231``; the builders
+transaction.rs, crypto.rs at commit 19e0678), starknet.js ``LedgerSigner231`` and starknet-py
+``LedgerSigner`` (tests/cpython/test_ledger_replay.py compares with it); the builders
 reproduce byte for byte what was sent to the real app 2.3.4 (tests/vectors/ledger_transcript.json).
 Felts travel as 32-byte big-endian words, at most 7 per APDU.
 """
@@ -31,7 +32,8 @@ INS_SIGN_INVOKE_V3 = 0x03
 INS_SIGN_DEPLOY_ACCOUNT_V3 = 0x05
 CALL_NEW = 0x00  # INVOKE step 6, P2: this APDU starts a call (to, selector, calldata length, ...)
 CALL_CONTINUE = 0x01  # INVOKE step 6, P2: more calldata of the current call (transaction.rs SetCallStep)
-FELTS_PER_APDU = 7  # 224 data bytes, as starknet.js LedgerSigner231 ``encodeCall`` chunks them
+FELTS_PER_APDU = 7  # INVOKE calls: 224 data bytes (docs/apdu.md "Add calldata"; starknet.js, starknet-py)
+CONSTRUCTOR_FELTS_PER_APDU = 6  # DEPLOY_ACCOUNT constructor calldata: docs/apdu.md "Command #5"; starknet-py
 #: The app shifts a hash below 2^252 left by 4 bits before signing (crypto.rs ``poseidon_shift``),
 #: which its ECDSA truncation undoes; a larger hash would be signed truncated.
 HASH_LIMIT = 2**252
@@ -47,7 +49,7 @@ _BLIND = ("; signing a hash, or a transaction the app cannot display, also needs
           "enabled in the Starknet app's settings on the device")
 _OPEN_APP = "open the Starknet app on the Ledger"
 _LOCKED = "the Ledger is locked: unlock it with its PIN and open the Starknet app"
-#: status word -> (error class, message). 6985/6E02/6E03/FF00/FF01 are what the app 2.3.4 answered
+#: status word -> (error class, message). 6985, 6E00-6E03, FF00, FF01 are what the app 2.3.4 answered
 #: (shared/ledger/starknet-app-2.3.4-errors.txt); the rest come from the app's and the OS's sources.
 _STATUS = {
     0x6985: (LedgerUserRejectedError, "the request was declined on the Ledger" + _BLIND),
@@ -63,7 +65,7 @@ _STATUS = {
     # Older firmware answers 6982 ("security status not satisfied") while locked. The app uses 6982
     # for an empty APDU too, which these builders never send.
     0x6982: (LedgerLockedError, _LOCKED),
-    0x6E02: (LedgerError, "the app refused P1/P2 of the request (a bug in the request or an unsupported app version)"),
+    0x6E02: (LedgerError, "the app refused P1/P2 of the request (an app version this client does not know?)"),
     0x6E03: (LedgerError, "the app refused the length of the request"),
     0xFF02: (LedgerError, "the app failed to sign"),
 }
@@ -95,8 +97,8 @@ def _words(felts) -> bytes:
     return b"".join(felt.to_bytes(_WORD, "big") for felt in felts)
 
 
-def _chunks(felts):
-    return [felts[i:i + FELTS_PER_APDU] for i in range(0, len(felts), FELTS_PER_APDU)]
+def _chunks(felts, size=FELTS_PER_APDU):
+    return [felts[i:i + size] for i in range(0, len(felts), size)]
 
 
 def _starts_with_44(path) -> bool:
@@ -128,7 +130,12 @@ def get_public_key(path, confirm: bool = False) -> bytes:
 
 
 def sign_hash(path, msg_hash: int) -> list:
-    """[path APDU, hash APDU]; the hash must be below 2^252 (see HASH_LIMIT)."""
+    """[path APDU, hash APDU]; the hash goes as is and must be below 2^252 (see HASH_LIMIT).
+
+    The transcript's signature verifies over the hash sent unshifted. (starknet-py's
+    ``LedgerStarknetApp.sign_hash`` sends ``hash << 4``, which the app shifts again when the
+    hash has fewer than 249 bits.)
+    """
     if isinstance(msg_hash, bool) or not isinstance(msg_hash, int) or not 0 <= msg_hash < HASH_LIMIT:
         raise InvalidInputError("a hash signed on a Ledger must be an int in [0, 2^252)")
     return [_apdu(INS_SIGN_HASH, 0, 0, encode_path(path)),
@@ -204,7 +211,7 @@ def sign_deploy_account_v3(path, contract_address, class_hash, contract_address_
     ]
     # The app completes the transaction only on a P1=5 APDU (main.rs), so an empty constructor
     # calldata still sends one, empty.
-    for chunk in _chunks(calldata) or [[]]:
+    for chunk in _chunks(calldata, CONSTRUCTOR_FELTS_PER_APDU) or [[]]:
         apdus.append(_apdu(INS_SIGN_DEPLOY_ACCOUNT_V3, 5, 0, _words(chunk)))
     return apdus
 
