@@ -35,6 +35,7 @@ from .stark import derivation
 from .stark.address import ACCOUNT_CLASSES, compute_account_address
 from .stark.bip39 import generate_mnemonic, mnemonic_to_seed, validate_mnemonic
 from .stark.curve import EC_ORDER
+from .stark.felt import to_felt
 from .stark.keys import get_stark_key, validate_private_key
 from .types import Account, KeyPair, hex_address, hex_felt
 from .vault import kdf, keystore, record
@@ -239,14 +240,48 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     # ------------------------------------------------------------------ keys
 
-    async def generate_private_key(self, entropy=None, salt=None):
+    async def connect_ledger(self, transport=None):
+        """Use a Ledger running the Starknet app for hardware accounts.
+
+        In the browser (no ``transport``): WebHID's device chooser, so call it from a user gesture
+        (a click handler). On CPython pass a transport: ``SpeculosTransport(host, port)``,
+        ``HidapiTransport.open()`` or ``ReplayTransport(...)`` (foc_web.ledger.transports).
+        Returns the app version.
+        """
+        from .ledger import LedgerClient
+
+        if transport is None:
+            if not platform.IN_PYODIDE:
+                raise ConfigError("on CPython pass a transport: SpeculosTransport(host, port) or HidapiTransport.open()")
+            from .platform.webhid import connect_ledger
+
+            transport = await connect_ledger()
+        self._ledger = LedgerClient(transport)
+        return ".".join(str(part) for part in await self._ledger.get_version())
+
+    def _ledger_client(self):
+        if getattr(self, "_ledger", None) is None:
+            raise ConfigError("no Ledger connected: call connect_ledger() first (from a button click in a page)")
+        return self._ledger
+
+    async def generate_private_key(self, entropy=None, salt=None, provider=None, path=None):
         """A new Stark key pair from the platform CSPRNG (rejection-sampled to 1 <= k < n).
 
         With ``entropy`` (and optional ``salt``) the key is *deterministic*: PBKDF2-HMAC-SHA256
         (600,000 iterations) over the entropy, salted with ``foc-web/deterministic-key/v1:`` + salt,
         then ground into range as wallets do. Anyone who learns the entropy has the key, so this is
         refused unless the environment is "development" or security allows it explicitly.
+
+        With ``provider="ledger"`` the key pair lives on the device: only the public key at the
+        EIP-2645 ``path`` (default: index 0 of the standard Starknet path) is returned.
         """
+        if provider is not None:
+            if provider != "ledger":
+                raise ConfigError("provider must be 'ledger' (or omitted for a software key)")
+            path = path if path is not None else derivation.eip2645_path(0)
+            public_key = await self._ledger_client().get_public_key(path)
+            await self.audit().append("key_generation", details={"method": "ledger", "path": path})
+            return KeyPair(public_key=hex_felt(public_key), private_key=None, path=path, scheme="eip2645")
         if entropy is not None:
             if not (self._engine.environment == "development" or self._engine.security.get("allow_deterministic_keys")):
                 raise ConfigError(
@@ -341,13 +376,23 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     async def create(self, username=None, password=None, network=None, storage=None, auth=None, *,
                      private_key=None, seed=None, mnemonic=None, path=None, scheme="bip44", passphrase="",
-                     account_class=DEFAULT_ACCOUNT_CLASS, namespace=None, salt=None):
+                     account_class=DEFAULT_ACCOUNT_CLASS, namespace=None, salt=None, public_key=None,
+                     signer="software", device=None, address=None):
         """Create an account and save its key encrypted; the account is left unlocked.
 
         The key is ``private_key`` if given, else derived from ``mnemonic`` or ``seed`` at ``path``,
         else freshly generated. The address is the counterfactual address of ``account_class``
-        (default OpenZeppelin) for the public key, with salt = public key unless given.
+        (default OpenZeppelin) for the public key, with salt = public key unless given; ``address``
+        imports an existing account deployed elsewhere instead (not checked against the class).
+
+        ``signer="hardware", device="ledger", public_key=..., path=...``: the vault stores only the
+        public key and the path; signing goes to the device, and unlocking needs no password.
         """
+        if signer == "hardware":
+            return await self._create_hardware(username, password, network, storage, public_key, device, path,
+                                               account_class, namespace, salt, address)
+        if signer != "software":
+            raise ConfigError("signer must be 'software' or 'hardware'")
         network = self._network(network)
         storage_type, source, compression = self._parse_storage(storage)
         policy, timeout = self._parse_auth(auth)
@@ -373,7 +418,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         else:
             key = random_private_key()
         public_key = get_stark_key(key)
-        address = hex_address(compute_account_address(public_key, account_class, salt))
+        address = _account_address(address, public_key, account_class, salt)
         storage_key = self._storage_key(network, address, namespace)
         meta = {"public_key": hex_felt(public_key), "account_class": account_class, "username": username,
                 "signer": "software", "session_timeout": timeout}
@@ -399,6 +444,36 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         )
         return self._account(sealed, storage_type, namespace)
 
+    async def _create_hardware(self, username, password, network, storage, public_key, device, path, account_class,
+                               namespace, salt, address):
+        network = self._network(network)
+        if device != "ledger":
+            raise ConfigError("hardware accounts use device='ledger'")
+        if password is not None or storage not in (None, {}, {"type": "encrypted_local"}):
+            raise ConfigError("a hardware account has no password and no storage options: its key stays on the device")
+        if account_class not in ACCOUNT_CLASSES:
+            raise ConfigError(f"unknown account class {account_class!r}; use one of {', '.join(ACCOUNT_CLASSES)}")
+        path = path if path is not None else derivation.eip2645_path(0)
+        from .ledger.apdu import encode_path
+
+        encode_path(path)  # only the 6-level EIP-2645 paths the Starknet app accepts
+        public_key = to_felt(public_key, "public_key") if public_key is not None else \
+            await self._ledger_client().get_public_key(path)
+        address = _account_address(address, public_key, account_class, salt)
+        storage_key = self._storage_key(network, address, namespace)
+        meta = {"public_key": hex_felt(public_key), "account_class": account_class, "username": username,
+                "signer": "hardware", "path": path, "session_timeout": DEFAULT_SESSION_TIMEOUT}
+        created = record.hardware_record(network=network, address=address, storage_key=storage_key, account=meta,
+                                         device="ledger", path=path)
+        async with platform.lock(f"vault:{storage_key}"):
+            if await platform.store().get(storage_key) is not None:
+                raise AccountExistsError(f"an account {address} already exists on {network!r}")
+            await platform.store().set(storage_key, json.dumps(created))
+        await self.audit(network).append("account_creation", address=address,
+                                         details={"username": username, "account_class": account_class,
+                                                  "storage_type": "hardware", "method": "ledger", "path": path})
+        return self._account(created, "encrypted_local", namespace)
+
     async def unlock(self, address, password=None, network=None, namespace=None):
         """Open the vault with the password; the key stays in memory until lock or session timeout."""
         found, storage_type, store, key, secrets, password_key = await self._open(address, password, network,
@@ -408,7 +483,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
             async with platform.lock(f"vault:{key}"):
                 found, password_key = await self._reseal(found, secrets, password, store, key,
                                                          kdf.DEFAULTS[found["kdf"]["algorithm"]])
-        private_key = validate_private_key(secrets["private_key"])
+        private_key = validate_private_key(secrets["private_key"]) if "hardware" not in found else None
         timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
         self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets, password_key)
         await self.audit(network).append("authentication", address=address, outcome="success")
@@ -479,6 +554,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         entry = self._unlocked_entry(address, network, namespace)
         if entry is None:
             raise NotUnlockedError(f"account {normalize_address(address)} is locked: unlock it first")
+        if entry.private_key is None:
+            raise ConfigError("this is a hardware account: its key stays on the device, which signs")
         return entry.private_key
 
     # ------------------------------------------------------------------ reading and managing
@@ -513,6 +590,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         """
         found, storage_type, store, key = await self._find(address, network, namespace)
         network, address = found["network"], found["address"]
+        if "hardware" in found:
+            return (found, storage_type, store, key) + await self._open_hardware(found, password)
         if "kms" in found or "enclave" in found:
             return (found, storage_type, store, key) + await self._open_without_password(found, password, key)
         async with platform.lock(f"vault:{key}"):
@@ -540,6 +619,17 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 await self._write_state(network, address, {**state, **self._lockout.after_success()})
         return found, storage_type, store, key, secrets, password_key
 
+    async def _open_hardware(self, found, password):
+        """A hardware account opens when the connected device holds its key at its path."""
+        from .errors import LedgerError
+
+        if password is not None:
+            raise ConfigError("a hardware account has no password: its key stays on the device")
+        device_key = await self._ledger_client().get_public_key(found["hardware"]["path"])
+        if device_key != int(found["account"]["public_key"], 16):
+            raise LedgerError("the connected Ledger holds another key at this path (another device or seed)")
+        return {}, None
+
     async def _open_without_password(self, found, password, key):
         """(secrets, data key) of a KMS record (KMS Decrypt under the record's context) or an enclave
         record (the data key unwrapped by the non-extractable key / OS keychain)."""
@@ -562,8 +652,11 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         return secrets, data_key
 
     async def delete(self, address, password=None, network=None, namespace=None):
-        """Delete an account's vault; needs its password (KMS and enclave accounts: opening it instead)."""
-        found, _, store, key, _, _ = await self._open(address, password, network, namespace)
+        """Delete an account's vault; needs its password (KMS and enclave accounts: opening it instead;
+        hardware accounts hold no secret, so their record goes without asking the device)."""
+        found, _, store, key = await self._find(address, network, namespace)
+        if "hardware" not in found:
+            found, _, store, key, _, _ = await self._open(address, password, network, namespace)
         async with platform.lock(f"vault:{key}"):
             await store.delete(key)
             await platform.store().delete(self._state_key(found["network"], found["address"]))
@@ -577,6 +670,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     async def export(self, address, password=None, include_private_key=False, network=None, namespace=None):
         """Public data of an account; with ``include_private_key`` (and the password) the key too."""
         if include_private_key:
+            _software_only((await self._find(address, network, namespace))[0])
             found, storage_type, _, _, secrets, _ = await self._open(address, password, network, namespace)
         else:
             found, storage_type, _, _ = await self._find(address, network, namespace)
@@ -637,6 +731,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
         ``keystore_password`` defaults to the account password.
         """
+        _software_only((await self._find(address, network, namespace))[0])
         found, _, _, _, secrets, _ = await self._open(address, password, network, namespace)
         result = await keystore.encrypt_keystore(
             int(secrets["private_key"], 16), keystore_password if keystore_password is not None else password, **options
@@ -671,10 +766,24 @@ def random_private_key():
             return candidate
 
 
+def _software_only(found):
+    if "hardware" in found:
+        raise ConfigError("this is a hardware account: its private key never leaves the device")
+
+
+def _account_address(address, public_key, account_class, salt):
+    """The given address of an existing account, or the counterfactual one of the class."""
+    if address is not None:
+        return normalize_address(address)
+    return hex_address(compute_account_address(public_key, account_class, salt))
+
+
 def _protection(found):
     """What protects a record's key: its KDF's name, "aws-kms" or "secure-enclave"."""
     if "kdf" in found:
         return found["kdf"]["algorithm"]
+    if "hardware" in found:
+        return "ledger"
     return found["kms"]["provider"] if "kms" in found else "secure-enclave"
 
 

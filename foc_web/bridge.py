@@ -58,6 +58,7 @@ METHODS = {
     "getRecovery": ("get_recovery", ("account",)),
     "cancelRecovery": ("cancel_recovery", ()),
     "finalizeRecovery": ("finalize_recovery", ()),
+    "connectLedger": ("connect_ledger", ()),
 }
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SNAKE = re.compile(r"_([a-z0-9])")

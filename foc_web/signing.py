@@ -78,6 +78,9 @@ class SigningMixin:
         Needs the password (the account is unlocked if it was not) or an already unlocked account,
         and the second factor when 2FA is enabled.
         """
+        if (await self.get(account, network=network)).signer == "hardware":
+            raise ConfigError("sessions are refused for hardware accounts: the device confirms each transaction, "
+                              "so invoke with account=... and confirm on the Ledger")
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration <= MAX_SESSION_SECONDS:
             raise ConfigError(f"session duration must be between 1 s and {MAX_SESSION_SECONDS} s")
         rules = Permissions.from_option(permissions)
@@ -254,10 +257,12 @@ class SigningMixin:
             if account is None:
                 raise InvalidInputError("give a session token or an account")
             view = await self.get(account, network=network)
-            self._private_key(view.address, view.network)
+            if not self.is_unlocked(view.address, view.network):
+                self._private_key(view.address, view.network)  # raises NotUnlockedError
             await self._check_second_factor(view, two_factor_code)
             value = transaction_value(parsed_calls)
-        private_key = self._private_key(view.address, view.network)
+        hardware = view.signer == "hardware"
+        private_key = None if hardware else self._private_key(view.address, view.network)
         expected_chain = self._engine.chain_id(view.network)
         client = self._rpc(view.network)
         await client.require_chain_id(expected_chain)  # refuse to sign for another chain
@@ -267,8 +272,12 @@ class SigningMixin:
         estimate_request = invoke_v3_request(sender, body, [], nonce, _zero_bounds(), tip=tip, query=True)
         estimate = await client.estimate_fee(estimate_request)
         bounds = resource_bounds_from_estimate(estimate, fee_multiplier)
-        tx_hash = calculate_invoke_v3_hash(sender, body, expected_chain, nonce, bounds, tip=tip)
-        r, s = sign(tx_hash, private_key)
+        if hardware:  # clear signing on the device, which checks and shows the calls; same hash as ours
+            tx_hash, r, s = await self._ledger_client().sign_invoke_v3(
+                view.path, sender, expected_chain, nonce, parsed_calls, bounds, tip=tip)
+        else:
+            tx_hash = calculate_invoke_v3_hash(sender, body, expected_chain, nonce, bounds, tip=tip)
+            r, s = sign(tx_hash, private_key)
         request = invoke_v3_request(sender, body, [r, s], nonce, bounds, tip=tip)
         accepted = await client.add_invoke_transaction(request)
         if session is not None:

@@ -59,9 +59,9 @@ class RpcFailure(Exception):
         self.error = {"code": code, "message": message, **({} if data is None else {"data": data})}
 
 
-def _fee_estimate():
-    overall = sum(ESTIMATE[f"{r}_consumed"] * ESTIMATE[f"{r}_price"] for r in _RESOURCES)
-    return {**{k: hex(v) for k, v in ESTIMATE.items()}, "overall_fee": hex(overall), "unit": "FRI"}
+def _fee_estimate(estimate):
+    overall = sum(estimate[f"{r}_consumed"] * estimate[f"{r}_price"] for r in _RESOURCES)
+    return {**{k: hex(v) for k, v in estimate.items()}, "overall_fee": hex(overall), "unit": "FRI"}
 
 
 class RpcNode:
@@ -70,6 +70,7 @@ class RpcNode:
         _SPEC = _SPEC or Spec()
         self.spec = _SPEC
         self.chain_id = chain_id
+        self.estimate = dict(ESTIMATE)  # what starknet_estimateFee answers; tests may change it
         self.public_keys = {}  # account address -> stark public key
         self.nonces = {}
         self.transactions = {}  # hash -> the accepted BROADCASTED_INVOKE_TXN json
@@ -186,7 +187,7 @@ class RpcNode:
             if error:
                 raise RpcFailure(41, "Transaction execution error",
                                  {"transaction_index": index, "execution_error": error})
-        return [_fee_estimate() for _ in request]
+        return [_fee_estimate(self.estimate) for _ in request]
 
     def _execution_error(self, tx, check_signature):
         """Why ``tx`` fails validation on this node (a string), or None."""
@@ -241,10 +242,10 @@ class RpcNode:
                              f"invalid signature for transaction hash {hex(tx_hash)}")
         for resource in _RESOURCES:
             bounds = getattr(parsed.resource_bounds, resource)
-            if bounds.max_amount < ESTIMATE[f"{resource}_consumed"]:
+            if bounds.max_amount < self.estimate[f"{resource}_consumed"]:
                 raise RpcFailure(53, "The transaction's resources don't cover validation or the "
                                      "minimal transaction fee")
-            if bounds.max_price_per_unit < ESTIMATE[f"{resource}_price"]:
+            if bounds.max_price_per_unit < self.estimate[f"{resource}_price"]:
                 raise RpcFailure(65, "Transaction fee below minimum")
         self._execute_owner_changes(parsed)
         self.nonces[parsed.sender_address] += 1
@@ -287,14 +288,14 @@ class RpcNode:
 
     def _receipt(self, tx_hash):
         reason, self._revert_reason = self._revert_reason, None
-        fee = sum(ESTIMATE[f"{r}_consumed"] * ESTIMATE[f"{r}_price"] for r in _RESOURCES)
+        fee = sum(self.estimate[f"{r}_consumed"] * self.estimate[f"{r}_price"] for r in _RESOURCES)
         status = {"execution_status": "SUCCEEDED"} if reason is None else {
             "execution_status": "REVERTED", "revert_reason": reason}
         return {
             "type": "INVOKE", "transaction_hash": hex(tx_hash),
             "actual_fee": {"amount": hex(fee), "unit": "FRI"}, "finality_status": "ACCEPTED_ON_L2",
             **status, "messages_sent": [], "events": [],
-            "execution_resources": {r: ESTIMATE[f"{r}_consumed"] for r in _RESOURCES},
+            "execution_resources": {r: self.estimate[f"{r}_consumed"] for r in _RESOURCES},
             "block_hash": hex(0xB10C << 32 | self._block_number), "block_number": self._block_number,
         }
 

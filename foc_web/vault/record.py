@@ -33,7 +33,9 @@ VERSION = 1
 CIPHER = "aes-256-gcm"
 COMPRESSIONS = ("none", "deflate")
 #: Where a record's AES key comes from: exactly one of these fields is present.
-KEY_SOURCES = ("kdf", "kms", "enclave")
+KEY_SOURCES = ("kdf", "kms", "enclave", "hardware")
+#: Fields a hardware record (public key and path only: the key stays on the device) does not have.
+_SEALED_FIELDS = {"cipher", "compression", "ciphertext"}
 _OPTIONAL_FIELDS = {"created_at", "updated_at", *KEY_SOURCES}
 _TOP_FIELDS = {"format", "version", "network", "address", "storage_key", "account", "cipher", "compression",
                "ciphertext", *_OPTIONAL_FIELDS}
@@ -71,11 +73,20 @@ def parse(text):
         raise VaultFormatError(
             f"vault format version {record.get('version')!r} is not supported by this foc_web (it reads {VERSION})"
         )
-    missing = _TOP_FIELDS - _OPTIONAL_FIELDS - set(record)
-    unknown = set(record) - _TOP_FIELDS
+    hardware = "hardware" in record
+    expected = _TOP_FIELDS - _SEALED_FIELDS if hardware else _TOP_FIELDS
+    missing = expected - _OPTIONAL_FIELDS - set(record)
+    unknown = set(record) - expected
     if missing or unknown or len(key_source_of(record)) != 1:
         raise VaultFormatError(f"malformed vault record: missing {sorted(missing)}, unknown {sorted(unknown)}, "
                                f"key sources {sorted(key_source_of(record))} (exactly one of {KEY_SOURCES})")
+    if not isinstance(record["account"], dict):
+        raise VaultFormatError("malformed vault record header")
+    if hardware:
+        device = record["hardware"]
+        if not isinstance(device, dict) or set(device) != {"device", "path"} or device["device"] != "ledger":
+            raise VaultFormatError("malformed hardware section in vault record")
+        return record
     cipher = record["cipher"]
     if not isinstance(cipher, dict) or cipher.get("algorithm") != CIPHER or set(cipher) != {"algorithm", "iv"}:
         raise VaultFormatError(f"unsupported cipher in vault record (expected {CIPHER})")
@@ -104,6 +115,14 @@ def parse(text):
     if len(iv) != 12 or len(sealed) < 16:
         raise VaultFormatError("vault record ciphertext or IV has the wrong length (truncated or corrupted)")
     return record
+
+
+def hardware_record(*, network, address, storage_key, account, device, path):
+    """The record of a hardware account: public data only (nothing to encrypt: the key is on the device)."""
+    now = platform.now()
+    return {"format": FORMAT, "version": VERSION, "network": network, "address": address,
+            "storage_key": storage_key, "account": account, "hardware": {"device": device, "path": path},
+            "created_at": now, "updated_at": now}
 
 
 async def seal(secrets, password_key, *, key_source, network, address, storage_key, account, compression="none",

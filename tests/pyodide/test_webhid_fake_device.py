@@ -136,3 +136,23 @@ await transport.close()
 json.dumps(result)
 """)
     assert out["error"] == "LedgerTransportError" and "disconnected" in out["message"]
+
+
+def test_hardware_account_through_the_accounts_api(page):
+    """connect_ledger() and provider="ledger" through FocEngine, over the real WebHID path."""
+    install(page, EXCHANGES)
+    out = run(page, f"""
+from foc_web.engine import FocEngine
+engine = FocEngine(network="mainnet")
+version = await engine.accounts.connect_ledger()
+keys = await engine.accounts.generate_private_key(provider="ledger", path={PATH!r})
+account = await engine.accounts.create(public_key=keys.public_key, signer="hardware", device="ledger", path={PATH!r})
+stored = json.loads(__import__("js").localStorage.getItem(account.storage_key))
+await engine.accounts.delete(account.address)
+json.dumps({{"version": version, "public_key": keys.public_key, "private_key": keys.private_key,
+            "hardware": stored["hardware"], "has_ciphertext": "ciphertext" in stored}})
+""")
+    device_key = EXCHANGES[1][1][2:66]  # 04 || X || Y: the Stark key is X
+    assert out["version"] == "2.3.4" and int(out["public_key"], 16) == int(device_key, 16)
+    assert out["private_key"] is None and out["has_ciphertext"] is False
+    assert out["hardware"] == {"device": "ledger", "path": PATH}
