@@ -12,7 +12,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -116,19 +115,9 @@ def serve_site():
 
 
 def chromium(*extra_flags):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from tests.conftest import start_chromium
 
-    from tests.conftest import CHROMIUM_FLAGS
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in (*CHROMIUM_FLAGS, *extra_flags):
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-bench-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(600)
-    return driver
+    return start_chromium(*extra_flags, script_timeout=600)
 
 
 BOOT_OURS = """

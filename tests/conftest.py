@@ -26,6 +26,25 @@ CHROMIUM_FLAGS = [
     "--disable-dev-shm-usage",
 ]
 
+
+
+def start_chromium(*extra_flags, script_timeout=120, network_log=False):
+    """Headless Debian Chromium with a fresh profile, driven by Selenium (never downloads a browser)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in (*CHROMIUM_FLAGS, *extra_flags):
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-chromium-')}")
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(script_timeout)
+    return driver
+
+
 _config = get_global_config()
 _config.set_flags("chrome", ["--js-flags=--expose-gc", *CHROMIUM_FLAGS])
 # Node runs Pyodide in a vm context that only sees the globals listed here.

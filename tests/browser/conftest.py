@@ -2,15 +2,12 @@
 
 import importlib.util
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
-from tests.conftest import CHROMIUM_FLAGS
+from tests.conftest import start_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("FOC_SITE", ROOT / "dist" / "site"))
@@ -37,15 +34,7 @@ def site_url():
 @pytest.fixture
 def browser():
     """A fresh Chromium profile per test, logging every network request it makes."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    profile = tempfile.mkdtemp(prefix="foc-chromium-")
-    options.add_argument(f"--user-data-dir={profile}")
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(120)
+    driver = start_chromium(network_log=True)
     try:
         yield driver
     finally:

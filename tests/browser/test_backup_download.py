@@ -3,7 +3,6 @@
 import asyncio
 import time
 
-from selenium.webdriver.common.by import By  # noqa: F401 - selenium import keeps the fixture style
 
 from foc_web.engine import FocEngine
 

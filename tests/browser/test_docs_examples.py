@@ -11,17 +11,14 @@ import ast
 import asyncio
 import json
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
 from foc_web.bridge import Bridge
 from foc_web.stark.address import compute_account_address
 from foc_web.stark.keys import get_stark_key
-from tests.conftest import CHROMIUM_FLAGS
+from tests.conftest import start_chromium
 from tests.rpcnode import RpcNode
 
 from .conftest import screenshot
@@ -61,13 +58,7 @@ def node():
 @pytest.fixture(scope="module")
 def page_browser():
     """One Chromium for the module (a warm HTTP cache); each example still gets a fresh page."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-chromium-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(180)
+    driver = start_chromium(script_timeout=180)
     yield driver
     driver.quit()
 

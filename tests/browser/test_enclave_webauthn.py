@@ -6,13 +6,10 @@ to the tab, keeps its credentials across reloads, and answers user verification 
 """
 
 import json
-import tempfile
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 
-from tests.conftest import CHROMIUM_FLAGS
+from tests.conftest import start_chromium
 
 from .conftest import screenshot
 
@@ -95,14 +92,7 @@ def py(driver, code):
 
 
 def fresh_driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='foc-chromium-')}")
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_script_timeout(120)
-    return driver
+    return start_chromium()
 
 
 def test_biometric_round_trip_uses_prf_and_survives_a_reload(browser, local_url):

@@ -42,6 +42,6 @@ async def test_calls_round_trip_as_plain_json():
     bad = json.loads(await bridge.call("create", json.dumps([{"password": PASSWORD, "colour": "red"}])))
     assert bad["error"]["code"] == "INVALID_ARGUMENT" and "colour" in bad["error"]["message"]
     store = platform.store()
-    for key in await store.keys(f"foc_"):
+    for key in await store.keys("foc_"):
         if network in key:
             await store.delete(key)
