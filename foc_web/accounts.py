@@ -487,11 +487,13 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
         self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets, password_key)
         await self.audit(network).append("authentication", address=address, outcome="success")
-        if "pending_private_key" in secrets:
-            try:  # an interrupted rotation: the chain says which key is the owner
+        try:
+            if "pending_private_key" in secrets:  # an interrupted rotation: the chain says which key owns it
                 await self.resume_rotation(address, network)
-            except FocError:
-                pass  # node unreachable: the current key stays, the pending one waits for the next unlock
+            elif found["account"].get("rotation"):
+                await self._rotate_if_due(address, network)
+        except FocError:
+            pass  # node unreachable or refusing: the current key stays; the next unlock tries again
         if not await self._remember_device(network, address):
             await self._security_event("new_device_access", network, address, device_id=await self._device_id())
         return self._account(found, storage_type, namespace)

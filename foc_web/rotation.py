@@ -132,29 +132,33 @@ class RotationMixin:
         """Rotate unlocked accounts whose schedule is due ("seamless"); warn those due soon.
 
         Returns the addresses rotated. A ``key_rotation_due`` security event fires once per period,
-        ``notify_before`` seconds before the due time (and for "manual" schedules when due).
+        ``notify_before`` seconds before the due time. ``unlock`` runs the same check for its account.
         """
         rotated = []
-        now = platform.now()
         for account in await self.list(network=network):
-            found, _, store, key = await self._find(account.address, account.network)
-            rotation = found["account"].get("rotation")
-            if not rotation:
-                continue
-            entry = self._unlocked_entry(account.address, account.network)
-            due = rotation["next_at"]
-            if now >= due - rotation["notify_before"] and not rotation.get("notified"):
-                await self._security_event("key_rotation_due", account.network, account.address, due_at=due)
-                if entry is not None:
-                    await self._update_vault(found, store, key, entry, {}, {"rotation": {**rotation, "notified": True}})
-                    found, _, store, key = await self._find(account.address, account.network)
-            if now >= due and rotation["type"] == "seamless" and entry is not None:
-                await self.rotate_keys(account.address, reason="scheduled", network=account.network)
-                found, _, store, key = await self._find(account.address, account.network)
-                next_rotation = {**rotation, "next_at": now + SCHEDULES[rotation["schedule"]], "notified": False}
-                await self._update_vault(found, store, key, entry, {}, {"rotation": next_rotation})
+            if await self._rotate_if_due(account.address, account.network):
                 rotated.append(account.address)
         return rotated
+
+    async def _rotate_if_due(self, address, network):
+        found, _, store, key = await self._find(address, network)
+        rotation = found["account"].get("rotation")
+        entry = self._unlocked_entry(found["address"], found["network"])
+        if not rotation or entry is None:
+            return False
+        now, due = platform.now(), rotation["next_at"]
+        if now >= due - rotation["notify_before"] and not rotation.get("notified"):
+            await self._security_event("key_rotation_due", found["network"], found["address"], due_at=due)
+            rotation = {**rotation, "notified": True}
+            await self._update_vault(found, store, key, entry, {}, {"rotation": rotation})
+        if now < due or rotation["type"] != "seamless":
+            return False
+        await self.rotate_keys(found["address"], reason="scheduled", network=found["network"],
+                               backup_old_keys=rotation["backup_old_keys"])
+        found, _, store, key = await self._find(address, network)
+        next_rotation = {**rotation, "next_at": now + SCHEDULES[rotation["schedule"]], "notified": False}
+        await self._update_vault(found, store, key, entry, {}, {"rotation": next_rotation})
+        return True
 
 
 def check_reason(reason):

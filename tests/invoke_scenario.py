@@ -116,6 +116,25 @@ await accounts.unlock(account.address, password=PASSWORD)
 result["after_relock"] = await outcome(accounts.invoke(account=account.address, **transfer(1)))
 """
 
+SCHEDULED = """
+await accounts.enable_key_rotation(account.address, schedule="monthly", rotation_type="seamless",
+                                   backup_old_keys=True, notify_before_rotation=86400)
+events.clear()
+key_before = (await accounts.get(account.address)).public_key
+not_yet = await accounts.run_due_rotations()
+# Make the schedule due (as if a month had passed) by rewriting it through the vault, as the owner can.
+found, _, store, key = await accounts._find(account.address)
+entry = accounts._unlocked_entry(account.address)
+rotation = dict(found["account"]["rotation"], next_at=platform.now() - 1)
+await accounts._update_vault(found, store, key, entry, {}, {"rotation": rotation})
+await accounts.lock(account.address)
+await accounts.unlock(account.address, password=PASSWORD)  # due rotations run on unlock
+after = await accounts.get(account.address)
+result = {"not_yet": not_yet, "rotated_on_unlock": after.public_key != key_before,
+          "events": [e["type"] for e in events],
+          "signs": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
+"""
+
 ROTATE_REJECTED = """
 before = (await accounts.get(account.address)).public_key
 result = {"rotation": await outcome(accounts.rotate_keys(account.address, reason="security_upgrade")),
@@ -198,6 +217,7 @@ def run_scenario(run, node, network):
     results["timeout"] = run(FAULT)
     results["signed_during_faults"] = len(node.transactions) - signed_before
     results["rotate"] = run(ROTATE)
+    results["scheduled"] = run(SCHEDULED)
     node.fail_next("starknet_addInvokeTransaction", {"code": 55, "message": "Account validation failed"})
     results["rotate_rejected"] = run(ROTATE_REJECTED)
     results["two_factor"] = run(TWO_FACTOR)
@@ -248,10 +268,13 @@ def check_results(results, node):
     assert ok(rotate["invoke_with_new_key"]) and ok(rotate["after_relock"]), rotate
     assert rejected["rotation"][0] == "RPC_ERROR" and rejected["unchanged"], rejected
     assert ok(rejected["old_key_still_signs"]), rejected
-    # first, multicall, session x2, rotation + 2 after it, 1 after the rejected rotation, 2fa good = 9
-    # accepted transactions, each hash and signature checked by starknet-py.
-    assert len(node.transactions) == 9
-    assert results["audit"]["signing"] == 9 and results["audit"]["verified"]
+    scheduled = results["scheduled"]
+    assert scheduled["not_yet"] == [] and scheduled["rotated_on_unlock"], scheduled
+    assert "key_rotation_due" in scheduled["events"] and ok(scheduled["signs"]), scheduled
+    # first, multicall, session x2, rotation + 2 after it, scheduled rotation + 1 after it, 1 after the
+    # rejected rotation, 2fa good = 11 accepted transactions, each hash and signature checked by starknet-py.
+    assert len(node.transactions) == 11
+    assert results["audit"]["signing"] == 11 and results["audit"]["verified"]
     assert format(ACCOUNT_KEY, "x") not in results["audit"]["store_text"].lower()
     assert TOTP_SECRET not in results["audit"]["store_text"]
     assert node.violations == []
