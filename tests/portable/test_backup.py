@@ -31,7 +31,7 @@ async def _vault(index, network):
     address = ADDRESSES[index]
     return await record.seal(
         SECRETS[index], VAULT_KEYS[index],
-        kdf_params=kdf.with_fresh_salt(kdf.DEFAULTS["pbkdf2"]),
+        key_source={"kdf": kdf.with_fresh_salt(kdf.DEFAULTS["pbkdf2"])},
         network=network, address=address, storage_key=f"foc_{network}_{address}",
         account={"public_key": "0x123", "username": f"user{index}"},
     )
