@@ -22,7 +22,7 @@ async def best(fn, repeat=3):
     return min(times) * 1000
 
 async def best_pair(first, second, repeat=5):
-    """Best times of two operations run alternately, so load changes hit both alike."""
+    # Best times of two operations run alternately, so load changes hit both alike.
     a, b = [], []
     for _ in range(repeat):
         a.append(await best(first, 1))
