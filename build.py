@@ -148,6 +148,11 @@ def normalize(name):
     return name.lower().replace("_", "-").replace(".", "-")
 
 
+#: foc_web's dependencies that the browser loads on first use (foc_web.platform.require), so they
+#: stay out of foc-web's lock entry and out of the boot.
+LOADED_ON_FIRST_USE = {"zxcvbn", "pyotp", "segno"}
+
+
 def patch_lock(lock, wheels):
     """List each shipped wheel in pyodide-lock.json under its own file name, sha256 and dependencies.
 
@@ -163,7 +168,8 @@ def patch_lock(lock, wheels):
         entry.update(
             name=name, version=version, file_name=wheel.name, install_dir="site", package_type="package",
             sha256=hashlib.sha256(wheel.read_bytes()).hexdigest(), imports=imports,
-            depends=[d for d in depends if d in packages or d in shipped], unvendored_tests=False,
+            depends=[d for d in depends if (d in packages or d in shipped) and d not in LOADED_ON_FIRST_USE],
+            unvendored_tests=False,
         )
         entry.setdefault("tool", {})
         packages[key] = entry

@@ -406,7 +406,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         elif not isinstance(password, str):
             raise InvalidInputError("a password is required to encrypt the key")
         else:
-            policy.check(password, user_inputs=tuple(x for x in (username,) if x))
+            await check_password(policy, password, username)
         if username is not None and (not isinstance(username, str) or len(username) > 128):
             raise InvalidInputError("username must be a string of at most 128 characters")
         method = "random"
@@ -692,7 +692,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         found, _, store, key, secrets, _ = await self._open(address, old_password, network, namespace)
         if "kdf" not in found:
             raise ConfigError("this account has no password: it is protected by KMS or the secure enclave")
-        policy.check(new_password, user_inputs=tuple(x for x in (found["account"].get("username"),) if x))
+        await check_password(policy, new_password, found["account"].get("username"))
         params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         async with platform.lock(f"vault:{key}"):
             await self._reseal(found, secrets, new_password, store, key, params)
@@ -758,6 +758,12 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     async def verify_audit_log(self, network=None):
         return await self.audit(network).verify()
+
+
+async def check_password(policy, password, username=None):
+    """The password policy, with zxcvbn made importable first (the browser loads it on first use)."""
+    await platform.require("zxcvbn")
+    policy.check(password, user_inputs=(username,) if username else ())
 
 
 def random_private_key():

@@ -162,6 +162,7 @@ class SigningMixin:
         if entry is None:
             raise ConfigError("unlock the account (or pass its password) to enable 2FA")
         if method == "totp":
+            await platform.require("pyotp", "segno")
             secret = otp.normalize_secret(secret) if secret is not None else otp.new_secret(platform.random_bytes)
             factor = {"method": "totp", "secret": secret}
         else:
@@ -210,6 +211,7 @@ class SigningMixin:
         state = await self._read_state(account.network, account.address)
         try:
             if factor["method"] == "totp":
+                await platform.require("pyotp")
                 step = otp.verify_totp(factor["secret"], code, platform.now(), state.get("totp_last_step"))
                 state["totp_last_step"] = step
             else:

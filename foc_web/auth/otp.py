@@ -8,7 +8,6 @@ imported on first use: each costs a few hundred ms to import in the browser.
 import base64
 import hmac
 import re
-from urllib.parse import quote
 
 from ..errors import ConfigError, TwoFactorError
 
@@ -64,6 +63,8 @@ def verify_totp(secret, code, now, last_step=None):
 
 def provisioning_uri(secret, account_name, issuer="FOC Engine"):
     """The otpauth:// URI authenticator apps scan."""
+    from urllib.parse import quote  # ~90 ms to import in the browser: only when a URI is made
+
     return (f"otpauth://totp/{quote(issuer)}:{quote(account_name)}?secret={secret}&issuer={quote(issuer)}"
             f"&algorithm=SHA1&digits={TOTP_DIGITS}&period={TOTP_INTERVAL}")
 

@@ -10,7 +10,6 @@ from its fixed catalogue of sentences.
 """
 
 import dataclasses
-import difflib
 
 from ..errors import ConfigError, InvalidInputError, WeakPasswordError
 
@@ -87,6 +86,8 @@ class PasswordPolicy:
             if key in AUTH_OPTIONS:
                 chosen[AUTH_OPTIONS[key]] = value
                 continue
+            import difflib  # only for this error message: it costs ~30 ms to import in the browser
+
             close = difflib.get_close_matches(key, AUTH_OPTIONS, n=1, cutoff=0.75)
             if close or "password" in key or key.startswith("require_"):
                 hint = f"did you mean {close[0]!r}?" if close else "known: " + ", ".join(AUTH_OPTIONS)

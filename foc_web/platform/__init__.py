@@ -34,6 +34,7 @@ now = current.now
 http_post_json = current.http_post_json
 lock = current.lock
 save_file = current.save_file
+require = current.require
 
 
 def store() -> Store:

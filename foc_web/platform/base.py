@@ -154,6 +154,9 @@ class Platform(abc.ABC):
     async def scrypt(self, password, salt, n, r, p, length):
         """scrypt (RFC 7914)."""
 
+    async def require(self, *packages):
+        """Make optional pure-Python packages importable (a no-op where they are installed)."""
+
     @abc.abstractmethod
     def now(self):
         """Seconds since the Unix epoch, as a float."""

@@ -10,7 +10,7 @@ import json
 
 import js
 from pyodide.code import run_js
-from pyodide.ffi import JsException, create_once_callable, to_js
+from pyodide.ffi import JsException, create_once_callable, create_proxy, to_js
 
 from ..errors import InvalidTag, TransportError, UnsupportedPlatformFeature
 from . import base
@@ -68,6 +68,8 @@ class BrowserPlatform(base.Platform):
         self._subtle = js.crypto.subtle
         self._hash_wasm = None
         self._local_locks = base.InProcessLocks()
+        self._loaded_packages = set()
+        self._quiet = create_proxy(lambda *_: None)  # loadPackage's progress messages, not for the console
         storage = getattr(js, "localStorage", None)
         has_storage = storage is not None and bool(storage)
         self.runtime = "pyodide-browser" if hasattr(js, "navigator") and has_storage else "pyodide-node"
@@ -159,6 +161,16 @@ class BrowserPlatform(base.Platform):
             "outputType": "binary",
         }
         return (await module.scrypt(_js_object(options))).to_bytes()
+
+    async def require(self, *packages):
+        """Load packages listed in the site's pyodide-lock.json on first use (zxcvbn, pyotp, segno are
+        kept out of the boot: foc-web's lock entry does not depend on them)."""
+        missing = [name for name in packages if name not in self._loaded_packages]
+        if missing:
+            import pyodide_js
+
+            await pyodide_js.loadPackage(to_js(missing), _js_object({"messageCallback": self._quiet}))
+            self._loaded_packages.update(missing)
 
     def now(self):
         return js.Date.now() / 1000.0

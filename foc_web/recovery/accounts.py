@@ -34,7 +34,9 @@ class RecoveryMixin:
         """One encrypted file (a JSON string) holding these accounts' vaults and ``metadata``."""
         if not isinstance(accounts, (list, tuple)) or not accounts:
             raise InvalidInputError("create_backup needs a non-empty list of account addresses")
-        PasswordPolicy().check(password if isinstance(password, str) else "")
+        from ..accounts import check_password
+
+        await check_password(PasswordPolicy(), password if isinstance(password, str) else "")
         vaults = []
         for address in accounts:
             found, _, _, _ = await self._find(address, network)
@@ -194,7 +196,9 @@ class RecoveryMixin:
         if get_stark_key(private_key) != pending.new_owner_key:
             raise RecoveryError("this private key does not match the approved new owner key")
         policy, timeout = self._parse_auth(auth)
-        policy.check(password)
+        from ..accounts import check_password
+
+        await check_password(policy, password)
         previous = found.get("kdf", kdf.DEFAULTS["pbkdf2"])  # a KMS record becomes a password record
         params = kdf.with_fresh_salt({k: v for k, v in previous.items() if k != "salt"})
         meta = {**found["account"], "public_key": hex_felt(get_stark_key(private_key)), "recovered_at": now}

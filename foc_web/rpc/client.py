@@ -10,7 +10,6 @@ before it is used.
 
 import asyncio
 import re
-from fractions import Fraction
 
 from .. import platform
 from ..errors import (
@@ -318,6 +317,8 @@ def resource_bounds_from_estimate(estimate: dict, multiplier: float = 1.5) -> Re
     """
     if not isinstance(estimate, dict):
         raise InvalidInputError("the fee estimate must be a dict")
+    from fractions import Fraction  # ~50 ms to import in the browser: only when fees are computed
+
     if isinstance(multiplier, bool) or not isinstance(multiplier, (int, float, Fraction)):
         raise InvalidInputError("multiplier must be a number")
     try:

@@ -10,7 +10,6 @@ has no ``pbkdf2_hmac``.
 import hashlib
 import unicodedata
 
-from mnemonic import Mnemonic
 
 from ..errors import InvalidInputError, InvalidMnemonicError
 
@@ -26,6 +25,8 @@ def _nfkd(text: str) -> str:
 
 def languages() -> list:
     """Every wordlist language the installed `mnemonic` package ships, english first."""
+    from mnemonic import Mnemonic
+
     return sorted(Mnemonic.list_languages(), key=lambda lang: (lang != "english", lang))
 
 
@@ -33,6 +34,8 @@ def _wordlist(language: str):
     if language not in _wordlists:
         if language not in languages():
             raise InvalidInputError(f"unknown mnemonic language {language!r}; known: {', '.join(languages())}")
+        from mnemonic import Mnemonic  # wordlists are loaded on first use, not at import
+
         words = tuple(_nfkd(w) for w in Mnemonic(language).wordlist)
         _wordlists[language] = (words, {w: i for i, w in enumerate(words)})
     return _wordlists[language]
@@ -43,6 +46,8 @@ def generate_mnemonic(entropy: bytes, language: str = "english") -> str:
     if not isinstance(entropy, (bytes, bytearray)) or len(entropy) not in _ENTROPY_BYTES:
         raise InvalidInputError("mnemonic entropy must be 16, 20, 24, 28 or 32 bytes")
     words, _ = _wordlist(language)
+    from mnemonic import Mnemonic
+
     code = Mnemonic(language, wordlist=list(words))
     return code.to_mnemonic(bytes(entropy))
 

@@ -29,7 +29,6 @@ geth and eth-keyfile. ethers.js NFKC-normalizes first; for a password that NFKC 
 import hmac
 import json
 import string
-import uuid
 
 from .. import platform
 from ..errors import AuthenticationError, ConfigError, InvalidInputError, InvalidKeyError, KeystoreError
@@ -111,7 +110,7 @@ async def encrypt_keystore(
         "kdfparams": kdfparams,
         "mac": keccak256(derived[16:32] + ciphertext).hex(),
     }
-    key_id = str(uuid.UUID(bytes=platform.random_bytes(16), version=4))
+    key_id = _uuid4(platform.random_bytes(16))
     return {**header, "crypto": crypto, "id": key_id, "version": VERSION}
 
 
@@ -278,3 +277,12 @@ def _shown(value):
     if isinstance(value, str) and len(value) <= 32 and value.isprintable():
         return repr(value)
     return "(not a short string)"
+
+
+def _uuid4(random16):
+    """An RFC 4122 version-4 UUID string from 16 random bytes (the uuid module is slow to import in Pyodide)."""
+    raw = bytearray(random16)
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

@@ -20,7 +20,7 @@ BOOT = """
 const response = await fetch("foc-tests.zip");
 if (!response.ok) throw new Error("foc-tests.zip: HTTP " + response.status);
 pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/foc-tests" });
-await pyodide.loadPackage(["foc-web", "pytest"], { messageCallback: () => {} });
+await pyodide.loadPackage(["foc-web", "pytest", "zxcvbn", "pyotp", "segno"], { messageCallback: () => {} });
 """
 
 RUN = """
