@@ -10,31 +10,20 @@ A crash anywhere leaves a vault that opens with the password and holds the key t
 or both: ``resume_rotation`` (run on unlock) asks the chain which key is the owner and finishes or
 discards the pending one. A rejected or reverted change discards the pending key: nothing changes.
 
-Supported account classes: OpenZeppelin (``set_public_key(new_key, signature)``, where the new key
-signs Poseidon('StarkNet Message', 'accept_ownership', account, current key), as the OZ
-AccountComponent checks). Argent and Braavos change owners with other guardian-aware flows; they
-are refused with a clear error.
+Account classes: OpenZeppelin (``set_public_key``), Argent 0.4.0 (``change_owner``) and Argent 0.5.0
+(``change_owners`` with an "Owner Alive" signature), each signed as its contract checks
+(stark/owner_change.py). Braavos accounts cannot replace their Stark signer: refused, clearly.
 """
 
 from . import platform
 from .errors import ConfigError, FocError, InvalidInputError
-from .stark.ecdsa import sign
-from .stark.felt import encode_shortstring
 from .stark.keys import get_stark_key
-from .stark.poseidon import poseidon_hash_many
+from .stark.owner_change import owner_change, owner_view
 from .types import hex_felt
 
 SCHEDULES = {"daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "quarterly": 91 * 86400,
              "yearly": 365 * 86400}
 ROTATION_TYPES = ("seamless", "manual")
-_ACCEPT_OWNERSHIP = (encode_shortstring("StarkNet Message"), encode_shortstring("accept_ownership"))
-
-
-def owner_change_calldata(account_address, current_public_key, new_private_key):
-    """``set_public_key`` arguments for an OZ account: [new key, 2, r, s] signed by the new key."""
-    message = poseidon_hash_many([*_ACCEPT_OWNERSHIP, account_address, current_public_key])
-    r, s = sign(message, new_private_key)
-    return [get_stark_key(new_private_key), 2, r, s]
 
 
 class RotationMixin:
@@ -47,25 +36,21 @@ class RotationMixin:
         if password is not None:
             await self.unlock(address, password=password, network=network)
         found, _, store, key = await self._find(address, network)
-        if not found["account"]["account_class"].startswith("openzeppelin"):
-            raise ConfigError(
-                f"on-chain key rotation is implemented for OpenZeppelin accounts; this account is "
-                f"{found['account']['account_class']!r}, whose owner change needs its own guardian flow"
-            )
         entry = self._unlocked_entry(found["address"], found["network"])
         if entry is None:
             raise ConfigError("unlock the account (or pass its password) to rotate its key")
         schedule = found["account"].get("rotation") or {}
         keep_old = schedule.get("backup_old_keys", True) if backup_old_keys is None else bool(backup_old_keys)
         new_key = random_private_key()
-        account_int = int(found["address"], 16)
-        calldata = owner_change_calldata(account_int, int(found["account"]["public_key"], 16), new_key)
+        change = owner_change(found["account"]["account_class"], int(found["address"], 16),
+                              self._engine.chain_id(found["network"]), int(found["account"]["public_key"], 16),
+                              new_key, int(platform.now()))
         await self._update_vault(found, store, key, entry, {"pending_private_key": hex_felt(new_key)}, {})
         try:
             tx_hash = await self.invoke(account=found["address"], network=found["network"],
                                         two_factor_code=two_factor_code,
-                                        calls=[{"contract_address": found["address"], "entrypoint": "set_public_key",
-                                                "calldata": [hex(v) for v in calldata]}])
+                                        calls=[{"contract_address": found["address"], "entrypoint": change.entrypoint,
+                                                "calldata": [hex(v) for v in change.calldata]}])
             await self.wait_for_tx(tx_hash, network=found["network"], interval=0.5)
         except FocError:
             found, _, store, key = await self._find(address, network)
@@ -101,7 +86,8 @@ class RotationMixin:
         if entry is None or "pending_private_key" not in entry.secrets:
             return None
         pending_public = get_stark_key(int(entry.secrets["pending_private_key"], 16))
-        (owner,) = await self._rpc(found["network"]).call_contract(int(found["address"], 16), "get_public_key")
+        (owner,) = await self._rpc(found["network"]).call_contract(
+            int(found["address"], 16), owner_view(found["account"]["account_class"]))
         if owner == pending_public:
             await self._finish_rotation(found, store, key, entry, True, "resumed")
             await self._revoke(found["network"], found["address"])

@@ -142,6 +142,20 @@ result = {"rotation": await outcome(accounts.rotate_keys(account.address, reason
           "old_key_still_signs": await outcome(accounts.invoke(account=account.address, **transfer(1)))}
 """
 
+# Owner-key changes of the other account classes: each new-owner signature is checked by the node
+# as the contract checks it. Braavos has no such entrypoint: refused before anything is written.
+OTHER_CLASSES = """
+result = {}
+for account_class, private_key in OTHER_CLASS_KEYS:
+    other = await accounts.create(password=PASSWORD, private_key=private_key, account_class=account_class)
+    rotated = await outcome(accounts.rotate_keys(other.address, reason="security_upgrade"))
+    after = (await accounts.get(other.address)).public_key
+    result[account_class] = {"rotated": rotated[0], "before": other.public_key, "after": after,
+                             "returned": rotated[1]["public_key"] if rotated[0] == "ok" else rotated[1],
+                             "signs": await outcome(accounts.invoke(account=other.address, **transfer(1)))}
+"""
+OTHER_CLASS_KEYS = [("argent_0.4.0", 0xA4A4A4), ("argent_0.5.0", 0xA5A5A5), ("braavos", 0xB0B0B0)]
+
 DISCOVER_MNEMONIC = "legal winner thank year wave sausage worth useful legal winner thank yellow"
 DISCOVER = """
 found = await accounts.recover_from_mnemonic(mnemonic=DISCOVER_MNEMONIC, discover=True, gap_limit=2)
@@ -157,7 +171,8 @@ result = {"signing": sum(r["event"] == "transaction_signing" for r in log),
 """
 
 STAGE_GLOBALS = {"ACCOUNT_KEY": ACCOUNT_KEY, "TOKEN": TOKEN, "OTHER_CONTRACT": OTHER_CONTRACT,
-                 "TOTP_SECRET": TOTP_SECRET, "PASSWORD": PASSWORD, "DISCOVER_MNEMONIC": DISCOVER_MNEMONIC}
+                 "TOTP_SECRET": TOTP_SECRET, "PASSWORD": PASSWORD, "DISCOVER_MNEMONIC": DISCOVER_MNEMONIC,
+                 "OTHER_CLASS_KEYS": OTHER_CLASS_KEYS}
 
 
 def prelude(node_url, network):
@@ -221,6 +236,10 @@ def run_scenario(run, node, network):
     node.fail_next("starknet_addInvokeTransaction", {"code": 55, "message": "Account validation failed"})
     results["rotate_rejected"] = run(ROTATE_REJECTED)
     results["two_factor"] = run(TWO_FACTOR)
+    for account_class, private_key in OTHER_CLASS_KEYS[:2]:
+        other_key = get_stark_key(private_key)
+        node.register_account(compute_account_address(other_key, account_class), other_key, account_class=account_class)
+    results["other_classes"] = run(OTHER_CLASSES)
     for index in (0, 1, 3):  # used accounts with a gap at 2 (addresses by foc_web, derivation checked vs @scure)
         recovered = asyncio.run(_derive(index))
         node.register_account(int(recovered["address"], 16), int(recovered["public_key"], 16))
@@ -268,13 +287,21 @@ def check_results(results, node):
     assert ok(rotate["invoke_with_new_key"]) and ok(rotate["after_relock"]), rotate
     assert rejected["rotation"][0] == "RPC_ERROR" and rejected["unchanged"], rejected
     assert ok(rejected["old_key_still_signs"]), rejected
+    for account_class in ("argent_0.4.0", "argent_0.5.0"):
+        other = results["other_classes"][account_class]
+        assert other["rotated"] == "ok" and other["before"] != other["after"] == other["returned"], other
+        assert ok(other["signs"]), other
+    braavos = results["other_classes"]["braavos"]
+    assert braavos["rotated"] == "INVALID_CONFIG" and "Braavos" in braavos["returned"], braavos
+    assert braavos["before"] == braavos["after"], braavos
     scheduled = results["scheduled"]
     assert scheduled["not_yet"] == [] and scheduled["rotated_on_unlock"], scheduled
     assert "key_rotation_due" in scheduled["events"] and ok(scheduled["signs"]), scheduled
     # first, multicall, session x2, rotation + 2 after it, scheduled rotation + 1 after it, 1 after the
-    # rejected rotation, 2fa good = 11 accepted transactions, each hash and signature checked by starknet-py.
-    assert len(node.transactions) == 11
-    assert results["audit"]["signing"] == 11 and results["audit"]["verified"]
+    # rejected rotation, 2fa good, two Argent rotations + 1 after each = 15 accepted transactions, each
+    # hash and signature checked by starknet-py.
+    assert len(node.transactions) == 15
+    assert results["audit"]["signing"] == 11 and results["audit"]["verified"]  # the first account's audit log
     assert format(ACCOUNT_KEY, "x") not in results["audit"]["store_text"].lower()
     assert TOTP_SECRET not in results["audit"]["store_text"]
     assert node.violations == []

@@ -3,9 +3,10 @@
 It runs on 127.0.0.1 (a free port, a daemon thread, open CORS so pages on other ports can call
 it) and knows six methods of spec v0.10: starknet_chainId, starknet_getNonce,
 starknet_estimateFee (a fixed estimate), starknet_addInvokeTransaction,
-starknet_getTransactionReceipt, and starknet_call (only an account's get_public_key). Nothing is
-executed except an OpenZeppelin account's set_public_key on itself (key rotation), whose new-owner
-signature is checked with starknet-py. An invoke is accepted when starknet-py
+starknet_getTransactionReceipt, and starknet_call (only an account's owner view: get_public_key, or
+get_owner for Argent). Nothing is executed except an account's owner-key change on itself (key
+rotation: OpenZeppelin set_public_key, Argent 0.4.0 change_owner, Argent 0.5.0 change_owners), whose
+new-owner signature is checked as the contract checks it, with starknet-py. An invoke is accepted when starknet-py
 (code independent of foc_web) parses it, recomputes its V3 hash, and verifies its signature
 against the public key a test registered for the sender, and when its nonce and resource
 bounds fit.
@@ -32,7 +33,9 @@ from starknet_py.hash.transaction import (
 )
 from poseidon_py.poseidon_hash import poseidon_hash_many
 from starknet_py.hash.selector import get_selector_from_name
-from starknet_py.hash.utils import verify_message_signature
+from starknet_py.hash.utils import compute_hash_on_elements, verify_message_signature
+from starknet_py.net.models.typed_data import TypedDataDict
+from starknet_py.utils.typed_data import TypedData
 from starknet_py.net.schemas.rpc.transactions import BroadcastedInvokeTransactionV3Schema
 
 from tests.rpcspec import Spec
@@ -42,12 +45,19 @@ SN_SEPOLIA = int.from_bytes(b"SN_SEPOLIA", "big")
 ESTIMATE = {"l1_gas_consumed": 0, "l1_gas_price": 0x3A3F0B9C5A40, "l2_gas_consumed": 0xDBBA0,
             "l2_gas_price": 0xB2D05E00, "l1_data_gas_consumed": 0x80, "l1_data_gas_price": 0x2B0E}
 _RESOURCES = ("l1_gas", "l2_gas", "l1_data_gas")
-_SET_PUBLIC_KEY = get_selector_from_name("set_public_key")
-_GET_PUBLIC_KEY = get_selector_from_name("get_public_key")
+_OWNER_VIEWS = {"openzeppelin": get_selector_from_name("get_public_key"), "argent": get_selector_from_name("get_owner")}
+_OWNER_CHANGES = {"openzeppelin": get_selector_from_name("set_public_key"),
+                  "argent_0.4.0": get_selector_from_name("change_owner"),
+                  "argent_0.5.0": get_selector_from_name("change_owners")}
 
 
 def _short(text):
     return int.from_bytes(text.encode(), "big")
+
+
+def _starknet_guid(public_key):
+    """An Argent Starknet signer's GUID: Poseidon('Starknet Signer', key) (src/signer/signer_signature.cairo)."""
+    return poseidon_hash_many([_short("Starknet Signer"), public_key])
 _SPEC = None
 
 
@@ -72,6 +82,7 @@ class RpcNode:
         self.chain_id = chain_id
         self.estimate = dict(ESTIMATE)  # what starknet_estimateFee answers; tests may change it
         self.public_keys = {}  # account address -> stark public key
+        self.account_classes = {}  # account address -> "openzeppelin", "argent_0.4.0" or "argent_0.5.0"
         self.nonces = {}
         self.transactions = {}  # hash -> the accepted BROADCASTED_INVOKE_TXN json
         self.requests = []  # every request envelope, in order
@@ -98,9 +109,11 @@ class RpcNode:
         self._server.shutdown()
         self._server.server_close()
 
-    def register_account(self, address, public_key, nonce=0):
+    def register_account(self, address, public_key, nonce=0, account_class="openzeppelin"):
         self.public_keys[address] = public_key
         self.nonces[address] = nonce
+        self.account_classes[address] = account_class.split("_")[0] if account_class.startswith("openzeppelin") \
+            else account_class
 
     def fail_next(self, method, error):
         """The next call of ``method`` answers this JSON-RPC error object."""
@@ -255,34 +268,77 @@ class RpcNode:
         return {"transaction_hash": hex(tx_hash)}
 
     def _execute_owner_changes(self, parsed):
-        """The one thing this node executes: an OpenZeppelin account's ``set_public_key`` on itself.
+        """The one thing this node executes: the account's owner-key change on itself.
 
-        As the OZ AccountComponent does, the new key must sign Poseidon('StarkNet Message',
-        'accept_ownership', account, current key); checked with starknet-py's Poseidon and verify.
+        The new owner's signature is checked as the account contract checks it (the message
+        layouts are in each method), with starknet-py's hashes, SNIP-12 and verify; a bad one
+        fails the transaction with the contract's error, and nothing changes.
         """
         sender, data = parsed.sender_address, list(parsed.calldata)
+        account_class = self.account_classes[sender]
         count, position = data[0], 1
         changes = []
         for _ in range(count):
             to, selector, length = data[position:position + 3]
             args = data[position + 3:position + 3 + length]
             position += 3 + length
-            if to == sender and selector == _SET_PUBLIC_KEY:
-                new_key, signature = args[0], args[2:2 + args[1]]
-                message = poseidon_hash_many([_short("StarkNet Message"), _short("accept_ownership"), sender,
-                                              self.public_keys[sender]])
-                if len(signature) != 2 or not verify_message_signature(message, signature, new_key):
-                    raise RpcFailure(41, "Transaction execution error",
-                                     {"transaction_index": 0, "execution_error": "Account: invalid signature"})
-                changes.append(new_key)
+            if to != sender or selector != _OWNER_CHANGES.get(account_class):
+                continue
+            check = {"openzeppelin": self._oz_new_owner, "argent_0.4.0": self._argent_040_new_owner,
+                     "argent_0.5.0": self._argent_050_new_owner}[account_class]
+            new_key, error = check(sender, self.public_keys[sender], args)
+            if error:
+                raise RpcFailure(41, "Transaction execution error", {"transaction_index": 0, "execution_error": error})
+            changes.append(new_key)
         for new_key in changes:
             self.public_keys[sender] = new_key
+
+    @staticmethod
+    def _oz_new_owner(sender, current, args):
+        """OZ AccountComponent set_public_key(new_key, signature): the new key signs
+        Poseidon('StarkNet Message', 'accept_ownership', account, current key)."""
+        new_key, signature = args[0], args[2:2 + args[1]]
+        message = poseidon_hash_many([_short("StarkNet Message"), _short("accept_ownership"), sender, current])
+        ok = len(signature) == 2 and verify_message_signature(message, signature, new_key)
+        return new_key, None if ok else "Account: invalid signature"
+
+    def _argent_040_new_owner(self, sender, current, args):
+        """Argent 0.4.0 change_owner(SignerSignature::Starknet((pubkey, (r, s)))): the new key signs
+        Pedersen-chain(selector('change_owner'), chain id, account, current owner GUID)."""
+        if len(args) != 4 or args[0] != 0:
+            return None, "argent/invalid-calldata"
+        message = compute_hash_on_elements([get_selector_from_name("change_owner"), self.chain_id, sender,
+                                            _starknet_guid(current)])
+        return args[1], None if verify_message_signature(message, args[2:], args[1]) else "argent/invalid-owner-sig"
+
+    def _argent_050_new_owner(self, sender, current, args):
+        """Argent 0.5.0 change_owners([current GUID], [Signer::Starknet(new)], Some(OwnerAliveSignature)):
+        the new owner signs the SNIP-12 rev 1 'Owner Alive' message, which expires within a day
+        (argent-contracts-starknet lib/recovery.ts builds the same typed data)."""
+        if args[:5] != [1, _starknet_guid(current), 1, 0, args[4]] or len(args) != 11 or args[5:7] != [0, 0] \
+                or args[7] != args[4]:
+            return None, "argent/missing-owner-alive"
+        new_key, (r, s), expiration = args[4], args[8:10], args[10]
+        if not 0 <= expiration - time.time() <= 86400:
+            return None, "argent/expired-signature"
+        alive = TypedData.from_dict(TypedDataDict(
+            types={"StarknetDomain": [{"name": "name", "type": "shortstring"},
+                                      {"name": "version", "type": "shortstring"},
+                                      {"name": "chainId", "type": "shortstring"},
+                                      {"name": "revision", "type": "shortstring"}],
+                   "Owner Alive": [{"name": "Owner GUID", "type": "felt"},
+                                   {"name": "Signature expiration", "type": "timestamp"}]},
+            primaryType="Owner Alive",
+            domain={"name": "Owner Alive", "version": "1", "chainId": hex(self.chain_id), "revision": "1"},
+            message={"Owner GUID": _starknet_guid(new_key), "Signature expiration": expiration}))
+        ok = verify_message_signature(alive.message_hash(sender), [r, s], new_key)
+        return new_key, None if ok else "argent/invalid-alive-sig"
 
     def _call(self, request, block_id):
         address = int(request["contract_address"], 16)
         if address not in self.public_keys:
             raise RpcFailure(20, "Contract not found")
-        if int(request["entry_point_selector"], 16) != _GET_PUBLIC_KEY:
+        if int(request["entry_point_selector"], 16) != _OWNER_VIEWS[self.account_classes[address].split("_")[0]]:
             raise RpcFailure(40, "Contract error", {"revert_error": "entry point not found in this test double"})
         return [hex(self.public_keys[address])]
 

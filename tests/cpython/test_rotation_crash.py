@@ -75,8 +75,9 @@ async def check_after_crash(tmp_home, network, node, old_key):
     return key != old_key
 
 
+@pytest.mark.parametrize("account_class", ["openzeppelin", "argent_0.5.0"])
 @pytest.mark.parametrize("mode", ["before", "after"])
-def test_kill_at_each_vault_write_of_a_rotation(tmp_path, node, mode):
+def test_kill_at_each_vault_write_of_a_rotation(tmp_path, node, mode, account_class):
     from foc_web import platform
 
     saved_store = platform.current._store
@@ -84,12 +85,13 @@ def test_kill_at_each_vault_write_of_a_rotation(tmp_path, node, mode):
     try:
         for crash_at in range(1, 10):
             home = tmp_path / f"{mode}-{crash_at}"
-            network = f"crash{crash_at}{mode}"
+            network = f"crash{crash_at}{mode}{account_class[0]}"
             platform.current._store = FileStore(home)  # this process and the child share the folder
             engine = engine_for(network, node.url)
-            old_key = 0x1000 + crash_at * 7919 + (mode == "after")
-            account = asyncio.run(engine.accounts.create(password=PASSWORD, private_key=old_key))
-            node.register_account(int(account.address, 16), get_stark_key(old_key))
+            old_key = 0x1000 + crash_at * 7919 + (mode == "after") + 2 * account_class.startswith("argent")
+            account = asyncio.run(engine.accounts.create(password=PASSWORD, private_key=old_key,
+                                                         account_class=account_class))
+            node.register_account(int(account.address, 16), get_stark_key(old_key), account_class=account_class)
             child = run_child(home, network, node.url, crash_at, mode)
             rotated = asyncio.run(check_after_crash(home, network, node, old_key))
             outcomes.append((crash_at, child.returncode, rotated))
