@@ -349,16 +349,28 @@ def _odd_multiples(point):
 
 
 def _straus(terms):
-    """sum k * point over terms (k >= 0, point affine) with shared doublings (Straus-Shamir)."""
+    """sum k * point over terms (k >= 0, point affine) with shared doublings (Straus-Shamir).
+
+    The ~252 doublings are most of a verification: ``_double`` is inlined here, which saves
+    about a fifth of the time (a Python call costs about as much as two field operations).
+    """
     plans = [(_wnaf(k), _odd_multiples(point)) for k, point in terms if k]
-    acc = _INFINITY
     top = max((len(naf) for naf, _ in plans), default=0)
+    plans = [(naf + [0] * (top - len(naf)), table) for naf, table in plans]
+    p = P
+    X, Y, Z = _INFINITY
     for i in range(top - 1, -1, -1):
-        acc = _double(*acc)
+        YY = Y * Y % p  # _double(X, Y, Z), inlined
+        ZZ = Z * Z % p
+        S = X * YY << 2
+        M = (3 * X * X + ZZ * ZZ) % p
+        X = (M * M - (S << 1)) % p
+        Y, Z = (M * (S - X) - (YY * YY << 3)) % p, (Y * Z << 1) % p
         for naf, table in plans:
-            if i < len(naf) and naf[i]:
-                acc = _add_affine(*acc, *table[naf[i] + 15])
-    return acc
+            digit = naf[i]
+            if digit:
+                X, Y, Z = _add_affine(X, Y, Z, *table[digit + 15])
+    return X, Y, Z
 
 
 def unsafe_add(p, q):
