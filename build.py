@@ -257,8 +257,23 @@ def assemble(target, wheels):
     shutil.copy2(ROOT / "static" / "index.html", target / "index.html")
     (target / "foc-web-manifest.json").write_text(
         json.dumps({"wheel": next(w.name for w in wheels if w.name.startswith("foc_web-")),
-                    "packages": sorted(normalize(wheel_metadata(w)[0]) for w in wheels)}, indent=1)
+                    "packages": sorted(normalize(wheel_metadata(w)[0]) for w in wheels),
+                    "boot": boot_wheels(lock)}, indent=1)
     )
+
+
+def boot_wheels(lock):
+    """foc-web and its dependencies in the lock, as static/foc-loader.js installs them at boot:
+    file names with their SRI integrity strings (the fetch checks them)."""
+    packages, names, todo = lock["packages"], [], ["foc-web"]
+    while todo:
+        name = todo.pop()
+        if name not in names:
+            names.append(name)
+            todo.extend(packages[name]["depends"])
+    return [{"file": packages[name]["file_name"],
+             "integrity": "sha256-" + base64.b64encode(bytes.fromhex(packages[name]["sha256"])).decode()}
+            for name in names]
 
 
 def build_sites():

@@ -66,3 +66,35 @@ def test_loader_boots_foc_web_in_a_plain_page(browser, site_url):
     assert result["runtime"] == "pyodide-browser"
     assert [s for s, _ in result["stages"]] == ["pyodide", "packages", "import", "ready"]
     assert result["stages"][-1][1] == 1
+
+
+def test_a_tampered_wheel_is_refused_at_boot(browser, tmp_path):
+    """The loader fetches the boot wheels with the integrity the build recorded: one changed byte
+    in foc_web's wheel and the boot fails with a clear error, nothing of it installed."""
+    import shutil
+    import threading
+
+    from .conftest import SITE, _load_build_module
+
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    (wheel,) = site.glob("foc_web-*.whl")
+    data = bytearray(wheel.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    wheel.write_bytes(bytes(data))
+    server = _load_build_module().make_server(site, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        browser.get(url + "index.html")
+        result = browser.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            import(arguments[0] + "static/foc-loader.js").then(({ loadFocWeb }) => loadFocWeb())
+              .then(() => done({ booted: true })).catch((e) => done({ error: String(e) }));
+            """,
+            url,
+        )
+    finally:
+        server.shutdown()
+    assert "booted" not in result and "foc_web-" in result["error"] and "SHA-256" in result["error"], result
