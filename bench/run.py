@@ -10,6 +10,7 @@ no overhead). Times are the best of a few runs. Nothing here is asserted: these 
 
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 import threading
@@ -141,23 +142,23 @@ import(arguments[0] + "pyodide.mjs").then(({ loadPyodide }) => loadPyodide({ ind
 """
 
 
-def browser_boot(url, rounds=3):
+def browser_boot(url, rounds=5):
     """Page-to-ready times, cold (fresh profile) then warm (reload): bare loadPyodide(), foc_web's
-    loader, and FocEngine.load(). The three alternate for ``rounds`` rounds; the best of each is kept,
-    since a boot on this shared machine varies by a second or more from run to run."""
+    loader, and FocEngine.load(). The three alternate for ``rounds`` rounds and the median of each
+    is kept, since a boot on this shared machine varies by a second or more from run to run."""
     scripts = (("bare loadPyodide()", BOOT_BARE), ("loadFocWeb() (foc_web imported)", BOOT_OURS),
                ("FocEngine.load() (engine ready)", BOOT_ENGINE))
-    rows = {name: [float("inf"), float("inf")] for name, _ in scripts}
+    times = {name: ([], []) for name, _ in scripts}
     for _ in range(rounds):
         for name, script in scripts:
             driver = chromium()
             try:
                 for index in range(2):
                     driver.get(url + "index.html")
-                    rows[name][index] = min(rows[name][index], driver.execute_async_script(script, url))
+                    times[name][index].append(driver.execute_async_script(script, url))
             finally:
                 driver.quit()
-    return rows
+    return {name: [statistics.median(cold), statistics.median(warm)] for name, (cold, warm) in times.items()}
 
 
 def browser_platform(url):
@@ -206,7 +207,7 @@ def platform_section():
     try:
         print_table("Pyodide in headless Chromium", *browser_platform(url))
         boot = browser_boot(url)
-        print("\nBoot in headless Chromium, page to Python ready (cold profile, then warm cache; best of 3), ms")
+        print("\nBoot in headless Chromium, page to Python ready (cold profile, then warm cache; median of 5), ms")
         for name, (cold, warm) in boot.items():
             print(f"  {name:<34}{cold:>10.0f}{warm:>10.0f}")
         bare, ours, engine = boot.values()

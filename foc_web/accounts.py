@@ -12,7 +12,7 @@ import json
 import re
 
 from . import platform
-from .audit.log import AuditLog
+from .audit.log import DEFAULT_MAX_RECORDS, AuditLog
 from .auth.lockout import LockoutPolicy
 from .auth.policy import AUTH_OPTIONS, PasswordPolicy
 from .errors import (
@@ -107,7 +107,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         if network not in self._audit_logs:
             logging = self._engine.security.get("logging", {})
             self._audit_logs[network] = AuditLog(
-                network, enabled=logging.get("enabled", True), level=logging.get("level", "detailed")
+                network, enabled=logging.get("enabled", True), level=logging.get("level", "detailed"),
+                max_records=logging.get("max_records", DEFAULT_MAX_RECORDS),
             )
         return self._audit_logs[network]
 

@@ -1,6 +1,7 @@
 """FocEngine: configuration (network, environment, security, RPC) and the entry to ``accounts``."""
 
 from .accounts import Accounts
+from .audit.log import DEFAULT_MAX_RECORDS, check_max_records
 from .errors import ConfigError
 from .platform.keys import RESERVED_KINDS, VAULT_FOLDER, check_segment
 from .stark.felt import encode_shortstring, to_felt
@@ -85,11 +86,14 @@ class FocEngine:
         if unknown:
             raise ConfigError(f"unknown security option(s): {', '.join(sorted(unknown))}")
         logging = dict(security.get("logging") or {})
-        if set(logging) - {"enabled", "level"}:
-            raise ConfigError("security.logging takes only 'enabled' and 'level'")
+        if set(logging) - {"enabled", "level", "max_records"}:
+            raise ConfigError("security.logging takes only 'enabled', 'level' and 'max_records'")
         if logging.get("level", "detailed") not in _LOG_LEVELS:
             raise ConfigError(f"security.logging.level must be one of {_LOG_LEVELS}")
-        security["logging"] = {"enabled": bool(logging.get("enabled", True)), "level": logging.get("level", "detailed")}
+        max_records = logging.get("max_records", DEFAULT_MAX_RECORDS)
+        check_max_records(max_records)
+        security["logging"] = {"enabled": bool(logging.get("enabled", True)), "level": logging.get("level", "detailed"),
+                               "max_records": max_records}
         return security
 
     def __repr__(self):

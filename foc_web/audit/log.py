@@ -7,9 +7,13 @@ second store key, the head anchor, written after the log. Someone who can rewrit
 still rewrite history consistently: the log is tamper-evident, not tamper-proof. A crash between
 the two writes leaves the anchor one record behind, which ``verify`` reports too.
 
-The log lives under ``foc_audit_{network}_log`` and the anchor under ``foc_audit_{network}_head``:
-both share the folder ``audit/{network}/`` on CPython, where a file ``foc_audit_{network}`` could
-not coexist with that folder.
+Records are stored in segments of ``SEGMENT_RECORDS``: records 0 to 127 under
+``foc_audit_{network}_log``, then 128 to 255 under ``foc_audit_{network}_log-1``, and so on, with
+the anchor under ``foc_audit_{network}_head``; an append reads and rewrites only the last segment,
+so its cost does not grow with the log. On CPython they share the folder ``audit/{network}/``.
+With ``max_records`` the oldest whole segments are dropped once more than that many records are
+kept; the anchor then also holds ``first``: the first kept seq and the hash it chains to, so the
+kept records still verify as one unbroken chain.
 
 No record holds a secret: ``details`` only accepts the keys in ``DETAIL_KEYS``, with short scalar
 values, and names such as password, private_key, mnemonic, seed or token are not among them.
@@ -30,6 +34,10 @@ OUTCOMES = ("success", "failure")
 FORMAT_VERSION = 1
 GENESIS_PREV = "0" * 64
 FIELDS = frozenset({"v", "seq", "time", "event", "network", "address", "outcome", "details", "prev", "hash"})
+SEGMENT_RECORDS = 128
+#: Records an engine keeps per network by default: about 0.7 MB of JSON, well inside the
+#: localStorage quota the vaults share (security.logging.max_records; None keeps everything).
+DEFAULT_MAX_RECORDS = 2000
 
 #: event -> (least level that records a success, least level that records a failure).
 #: basic keeps the security-critical, detailed adds routine successes, paranoid adds reads.
@@ -91,9 +99,9 @@ class AuditVerification:
 
 
 class AuditLog:
-    """The audit log of one network, kept as a JSON array in the store (appends under a platform lock)."""
+    """The audit log of one network, kept in segments in the store (appends under a platform lock)."""
 
-    def __init__(self, network, *, enabled=True, level="detailed", store=None, clock=None):
+    def __init__(self, network, *, enabled=True, level="detailed", max_records=None, store=None, clock=None):
         try:
             self.log_key = keys.make_key("audit", network, "log")
             self.head_key = keys.make_key("audit", network, "head")
@@ -104,14 +112,20 @@ class AuditLog:
             raise ConfigError(f"audit enabled must be a bool, got {type(enabled).__name__}")
         if level not in LEVELS:
             raise ConfigError(f"audit level {level!r} is not one of {LEVELS}")
+        check_max_records(max_records)
         self.network = network
         self.enabled = enabled
         self.level = level
+        self.max_records = max_records
         self._store = store
         self._clock = clock
 
     def _store_now(self):
         return self._store if self._store is not None else platform.store()
+
+    def segment_key(self, index):
+        """The store key of segment ``index`` (records index * SEGMENT_RECORDS onwards)."""
+        return self.log_key if index == 0 else f"{self.log_key}-{index}"
 
     async def append(self, event, *, address=None, outcome="success", details=None):
         """Record ``event``; returns the record, or None when logging is off or below this level."""
@@ -124,23 +138,54 @@ class AuditLog:
             return None
         store = self._store_now()
         async with platform.current.lock(self._lock_name):
-            entries = await self._load(store)
+            head = await self._load_head(store)
+            # The anchor is never ahead of the log; after a crash it is one record behind, and the
+            # log, as the segment shows it, wins (verify reports the gap until this append heals it).
+            index = head["count"] // SEGMENT_RECORDS
+            entries = await self._load_segment(store, index)
+            prev = entries[-1]["hash"] if entries else head["hash"]
+            while len(entries) >= SEGMENT_RECORDS:
+                index, entries = index + 1, await self._load_segment(store, index + 1)
+                prev = entries[-1]["hash"] if entries else prev
             record = {
                 "v": FORMAT_VERSION,
-                "seq": len(entries),
+                "seq": index * SEGMENT_RECORDS + len(entries),
                 "time": _check_time((self._clock or platform.now)()),
                 "event": event,
                 "network": self.network,
                 "address": address,
                 "outcome": outcome,
                 "details": details,
-                "prev": entries[-1]["hash"] if entries else GENESIS_PREV,
+                "prev": prev,
             }
             record["hash"] = _record_hash(record)
             entries.append(record)
-            await store.set(self.log_key, _dumps(entries))
-            await store.set(self.head_key, _dumps({"count": len(entries), "hash": record["hash"]}))
+            await store.set(self.segment_key(index), _dumps(entries))
+            new_head = {"count": record["seq"] + 1, "hash": record["hash"]}
+            if "first" in head:
+                new_head["first"] = head["first"]
+            await store.set(self.head_key, _dumps(new_head))
+            await self._prune(store, new_head)
         return record
+
+    async def _prune(self, store, head):
+        """Drop the oldest whole segments while more than ``max_records`` records would remain.
+
+        The anchor's ``first`` is moved before a segment is deleted, so a crash in between leaves
+        a stray old segment (ignored, deleted by the next prune), never a gap."""
+        if self.max_records is None:
+            return
+        first = head.get("first", {"seq": 0, "prev": GENESIS_PREV})
+        index = first["seq"] // SEGMENT_RECORDS
+        while head["count"] - (index + 1) * SEGMENT_RECORDS >= self.max_records:
+            dropped = await self._load_segment(store, index)
+            first = {"seq": (index + 1) * SEGMENT_RECORDS, "prev": dropped[-1]["hash"]}
+            await store.set(self.head_key, _dumps({**head, "first": first}))
+            for stray in range(index, -1, -1):
+                if await store.get(self.segment_key(stray)) is None:
+                    break
+                await store.delete(self.segment_key(stray))
+            index += 1
 
     async def records(self, address=None, start_date=None, end_date=None, events=None):
         """Records in log order, filtered by address, time range (end inclusive) and event names."""
@@ -164,30 +209,50 @@ class AuditLog:
                 return False
             return events is None or record["event"] in events
 
-        return [record for record in await self._load(self._store_now()) if keep(record)]
+        store = self._store_now()
+        first = (await self._load_head(store)).get("first", {"seq": 0})["seq"]
+        kept = []
+        for index in range(first // SEGMENT_RECORDS, 1 << 31):
+            if await store.get(self.segment_key(index)) is None:
+                break
+            kept.extend(record for record in await self._load_segment(store, index) if keep(record))
+        return kept
 
     async def verify(self):
         """Recompute the chain and compare it with the head anchor; never raises on bad data."""
         store = self._store_now()
         async with platform.current.lock(self._lock_name):
-            raw_log = await store.get(self.log_key)
             raw_head = await store.get(self.head_key)
-        try:
-            entries = [] if raw_log is None else _parse(raw_log)
-        except ValueError:
-            return AuditVerification(False, 0, None, "the log is not valid JSON")
-        if not isinstance(entries, list):
-            return AuditVerification(False, 0, None, "the log is not a JSON array")
-        prev = GENESIS_PREV
-        for seq, record in enumerate(entries):
+            first, problem = _first_kept(raw_head)
+            if problem:
+                return AuditVerification(False, 0, None, problem)
+            raw_segments = []
+            for index in range(first["seq"] // SEGMENT_RECORDS, 1 << 31):
+                raw = await store.get(self.segment_key(index))
+                if raw is None:
+                    break
+                raw_segments.append(raw)
+        entries = []
+        for raw in raw_segments:
+            try:
+                segment = _parse(raw)
+            except ValueError:
+                return AuditVerification(False, len(entries), None, "the log is not valid JSON")
+            if not isinstance(segment, list):
+                return AuditVerification(False, len(entries), None, "the log is not a JSON array")
+            entries.extend(segment)
+        seq, prev = first["seq"], first["prev"]
+        for record in entries:
             problem = self._chain_problem(record, seq, prev)
             if problem:
                 return AuditVerification(False, len(entries), seq, f"record {seq} {problem}")
-            prev = record["hash"]
-        problem, first_bad = _head_problem(raw_head, len(entries), prev)
+            prev, seq = record["hash"], seq + 1
+        count = len(entries)
+        problem, first_bad = _head_problem(raw_head, seq, prev)
         if problem:
-            return AuditVerification(False, len(entries), first_bad, problem)
-        return AuditVerification(True, len(entries), None, f"{len(entries)} records, chain and head anchor intact")
+            return AuditVerification(False, count, first_bad, problem)
+        kept = f" (records {first['seq']} onwards are kept)" if first["seq"] else ""
+        return AuditVerification(True, count, None, f"{count} records, chain and head anchor intact{kept}")
 
     def _chain_problem(self, record, seq, prev):
         problem = _shape_problem(record)
@@ -203,9 +268,19 @@ class AuditLog:
             return f"belongs to network {record['network']!r}, not {self.network!r}"
         return ""
 
-    async def _load(self, store):
-        """The stored records; VaultFormatError if the log is not a list of well-formed records."""
-        raw = await store.get(self.log_key)
+    async def _load_head(self, store):
+        """The anchor as a dict (count 0 and the genesis hash for a new log); VaultFormatError if malformed."""
+        raw = await store.get(self.head_key)
+        if raw is None:
+            return {"count": 0, "hash": GENESIS_PREV}
+        _, problem = _first_kept(raw)
+        if problem:
+            raise VaultFormatError(f"the audit log of {self.network}: {problem}; run verify()")
+        return _parse(raw)
+
+    async def _load_segment(self, store, index):
+        """The records of one segment; VaultFormatError if it is not a list of well-formed records."""
+        raw = await store.get(self.segment_key(index))
         if raw is None:
             return []
         try:
@@ -215,6 +290,11 @@ class AuditLog:
         if not isinstance(entries, list) or any(_shape_problem(record) for record in entries):
             raise VaultFormatError(f"the audit log of {self.network} holds malformed records; run verify()")
         return entries
+
+
+def check_max_records(value):
+    if value is not None and (type(value) is not int or value < SEGMENT_RECORDS):
+        raise ConfigError(f"audit max_records must be None or an int of at least {SEGMENT_RECORDS}")
 
 
 def _least_level(event, outcome, details):
@@ -336,16 +416,31 @@ def _shape_problem(record):
     return ""
 
 
+def _first_kept(raw_head):
+    """(the first kept record's {"seq", "prev"}, why the anchor is unusable or "")."""
+    genesis = {"seq": 0, "prev": GENESIS_PREV}
+    if raw_head is None:
+        return genesis, ""
+    try:
+        head = _parse(raw_head)
+    except ValueError:
+        return genesis, "the head anchor is not valid JSON"
+    if not isinstance(head, dict) or type(head.get("count")) is not int or head["count"] < 0 \
+            or not isinstance(head.get("hash"), str) or not _SHA256_HEX.match(head["hash"]):
+        return genesis, "the head anchor is malformed"
+    first = head.get("first", genesis)
+    if not (isinstance(first, dict) and set(first) == {"seq", "prev"} and type(first["seq"]) is int
+            and 0 <= first["seq"] <= head["count"] and first["seq"] % SEGMENT_RECORDS == 0
+            and isinstance(first["prev"], str) and _SHA256_HEX.match(first["prev"])):
+        return genesis, "the head anchor's first kept record is malformed"
+    return first, ""
+
+
 def _head_problem(raw_head, count, last_hash):
     """(why the head anchor disagrees with a log of ``count`` records ending in ``last_hash``, first bad index)."""
     if raw_head is None:
         return ("", None) if count == 0 else ("the head anchor is missing", None)
-    try:
-        head = _parse(raw_head)
-    except ValueError:
-        return "the head anchor is not valid JSON", None
-    if not isinstance(head, dict) or type(head.get("count")) is not int or not isinstance(head.get("hash"), str):
-        return "the head anchor is malformed", None
+    head = _parse(raw_head)  # _first_kept has checked it
     anchored = head["count"]
     if anchored > count:
         return f"the head anchor counts {anchored} records, the log {count}: records were removed from the end", count

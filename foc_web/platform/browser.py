@@ -212,8 +212,7 @@ class BrowserPlatform(base.Platform):
         try:
             yield
         finally:
-            release[0]()
-            await request
+            release[0]()  # the lock is free once ``held`` settles; ``request`` (never rejected) need not be awaited
 
     async def http_post_json(self, url, payload, timeout=30.0, headers=None):
         controller = js.AbortController.new()

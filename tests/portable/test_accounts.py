@@ -377,6 +377,18 @@ async def test_audit_log_records_the_story_and_verifies():
         await cleanup(engine, nets)
 
 
+def test_audit_retention_is_configured_per_engine():
+    engine, _ = fresh_engine()
+    assert engine.accounts.audit().max_records == engine.security["logging"]["max_records"] == 2000
+    engine, _ = fresh_engine(security={"logging": {"max_records": None}})
+    assert engine.accounts.audit().max_records is None
+    for bad in (0, 100, "2000"):
+        with pytest.raises(ConfigError, match="max_records"):
+            fresh_engine(security={"logging": {"max_records": bad}})
+    with pytest.raises(ConfigError, match="max_records"):
+        fresh_engine(security={"logging": {"max_record": 5000}})
+
+
 async def test_no_secret_reaches_the_store_or_errors():
     engine, nets = fresh_engine()
     key = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCD

@@ -438,3 +438,133 @@ async def test_default_store_of_the_platform():
         await store.delete(log.log_key)
         await store.delete(log.head_key)
     assert await store.keys(f"foc_audit_{network}") == []
+
+
+# -- segments and retention -------------------------------------------------------------------
+
+SEGMENT = 128  # the documented segment size (docs/FORMAT.md)
+
+
+async def long_log(count, max_records=None, store=None):
+    store = store or platform.MemoryStore()
+    log = AuditLog("sepolia", store=store, max_records=max_records, clock=lambda: JAN_1)
+    for i in range(count):
+        await log.append("lock", details={"count": i})
+    return log, store
+
+
+async def test_records_fill_segments_that_chain_into_one_log():
+    log, store = await long_log(300)
+    segments = [await stored(store, key) for key in
+                ("foc_audit_sepolia_log", "foc_audit_sepolia_log-1", "foc_audit_sepolia_log-2")]
+    assert [len(s) for s in segments] == [SEGMENT, SEGMENT, 300 - 2 * SEGMENT]
+    assert await store.get("foc_audit_sepolia_log-3") is None
+    records = [r for s in segments for r in s]
+    assert [r["seq"] for r in records] == list(range(300))
+    prev = "0" * 64
+    for record in records:
+        assert record["prev"] == prev and record["hash"] == canonical_hash(record)
+        prev = record["hash"]
+    assert await stored(store, "foc_audit_sepolia_head") == {"count": 300, "hash": prev}
+    assert [r["details"]["count"] for r in await log.records()] == list(range(300))
+    assert ((await log.verify()).ok, (await log.verify()).count) == (True, 300)
+
+
+async def test_tampering_in_a_later_segment_or_losing_one_is_found():
+    log, store = await long_log(300)
+    middle = await store.get("foc_audit_sepolia_log-1")
+    edited = json.loads(middle)
+    edited[5]["details"]["count"] = 999
+    await put(store, "foc_audit_sepolia_log-1", edited)
+    result = await log.verify()
+    assert (result.ok, result.first_bad) == (False, SEGMENT + 5) and "edited" in result.reason
+    await store.delete("foc_audit_sepolia_log-1")
+    result = await log.verify()
+    assert not result.ok and "removed from the end" in result.reason
+    await store.set("foc_audit_sepolia_log-1", middle)
+    assert (await log.verify()).ok
+
+
+async def test_retention_drops_whole_old_segments_and_the_rest_still_verifies():
+    log, store = await long_log(400, max_records=200)
+    head = await stored(store, "foc_audit_sepolia_head")
+    assert await store.get("foc_audit_sepolia_log") is None  # records 0-127 dropped
+    kept = await log.records()
+    assert [r["seq"] for r in kept] == list(range(SEGMENT, 400)) and len(kept) >= 200
+    assert head["first"] == {"seq": SEGMENT, "prev": kept[0]["prev"]} and head["count"] == 400
+    result = await log.verify()
+    assert (result.ok, result.count) == (True, 400 - SEGMENT)
+    # the kept chain is still anchored: cutting its first record is found
+    first_kept = await stored(store, "foc_audit_sepolia_log-1")
+    await put(store, "foc_audit_sepolia_log-1", first_kept[1:])
+    assert not (await log.verify()).ok
+
+
+async def test_without_max_records_nothing_is_dropped():
+    log, store = await long_log(2 * SEGMENT + 1)
+    assert "first" not in await stored(store, "foc_audit_sepolia_head")
+    assert len(await log.records()) == 2 * SEGMENT + 1
+
+
+class FailingStore(platform.MemoryStore):
+    """A store whose next write or delete of ``key`` fails, as a crash at that point would."""
+
+    def __init__(self):
+        super().__init__()
+        self.fail_on = None
+
+    async def set(self, key, value):
+        if key == self.fail_on:
+            self.fail_on = None
+            raise OSError("simulated crash")
+        await super().set(key, value)
+
+    async def delete(self, key):
+        if key == self.fail_on:
+            self.fail_on = None
+            raise OSError("simulated crash")
+        await super().delete(key)
+
+
+async def test_a_crash_between_segment_and_anchor_is_reported_then_healed():
+    store = FailingStore()
+    log, _ = await long_log(SEGMENT, store=store)
+    store.fail_on = "foc_audit_sepolia_head"  # the new segment is written, the anchor is not
+    with pytest.raises(OSError):
+        await log.append("lock")
+    result = await log.verify()
+    assert not result.ok and "cut short" in result.reason
+    record = await log.append("unlock")
+    assert record["seq"] == SEGMENT + 1
+    assert (await log.verify()).ok
+
+
+async def test_a_crash_during_pruning_leaves_a_stray_segment_never_a_gap():
+    store = FailingStore()
+    log, _ = await long_log(SEGMENT + 199, max_records=200, store=store)
+    store.fail_on = "foc_audit_sepolia_log"  # the anchor moves on, deleting segment 0 fails
+    with pytest.raises(OSError):
+        await log.append("lock")
+    assert await store.get("foc_audit_sepolia_log") is not None
+    assert (await log.verify()).ok and [r["seq"] for r in await log.records()][0] == SEGMENT
+    for _ in range(SEGMENT):  # the next prune also deletes the stray segment
+        await log.append("lock")
+    assert await store.get("foc_audit_sepolia_log") is None and await store.get("foc_audit_sepolia_log-1") is None
+    assert (await log.verify()).ok
+
+
+@pytest.mark.parametrize("first", [{"seq": 5, "prev": "0" * 64}, {"seq": SEGMENT}, "x", {"seq": 10**6, "prev": "0" * 64}])
+async def test_a_malformed_first_in_the_anchor_is_reported_and_blocks_appends(first):
+    log, store = await five_record_log()
+    head = await stored(store, "foc_audit_sepolia_head")
+    await put(store, "foc_audit_sepolia_head", {**head, "first": first})
+    result = await log.verify()
+    assert not result.ok and "malformed" in result.reason
+    with pytest.raises(VaultFormatError):
+        await log.append("lock")
+
+
+@pytest.mark.parametrize("max_records", [0, 5, SEGMENT - 1, "1000", True, 1.5])
+def test_max_records_is_checked(max_records):
+    with pytest.raises(ConfigError):
+        AuditLog("sepolia", max_records=max_records)
