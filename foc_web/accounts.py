@@ -7,6 +7,7 @@ math lives in ``stark/``, formats in ``vault/``, rules in ``auth/``, I/O in ``pl
 Unlocked keys stay in this process's memory only, in ``_Unlocked`` objects whose repr hides them.
 """
 
+import asyncio
 import base64
 import json
 import re
@@ -437,7 +438,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
             await store.set(storage_key, json.dumps(sealed))
         self._unlocked[storage_key] = _Unlocked(key, platform.now() + timeout, {"private_key": hex_felt(key)},
                                                 password_key)
-        await self._remember_device(network, address)
+        await self._remember_device(network, address, storage_key)
         await self.audit(network).append(
             "account_creation", address=address,
             details={"username": username, "account_class": account_class, "storage_type": storage_type,
@@ -495,7 +496,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 await self._rotate_if_due(address, network)
         except FocError:
             pass  # node unreachable or refusing: the current key stays; the next unlock tries again
-        if not await self._remember_device(network, address):
+        if not await self._remember_device(network, address, key):
             await self._security_event("new_device_access", network, address, device_id=await self._device_id())
         return self._account(found, storage_type, namespace)
 
@@ -508,14 +509,17 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
             await platform.store().set(key, device)
         return device
 
-    async def _remember_device(self, network, address):
-        """Add this device to the account's known devices; False if it was not known before."""
+    async def _remember_device(self, network, address, vault_key):
+        """Add this device to the account's known devices; False if it was not known before.
+
+        The state also holds the lockout counters, so it is rewritten under the vault's lock."""
         device = await self._device_id()
-        state = await self._read_state(network, address)
-        known = state.get("devices", [])
-        if device in known:
-            return True
-        await self._write_state(network, address, {**state, "devices": known + [device]})
+        async with platform.lock(f"vault:{vault_key}"):
+            state = await self._read_state(network, address)
+            known = state.get("devices", [])
+            if device in known:
+                return True
+            await self._write_state(network, address, {**state, "devices": known + [device]})
         return False
 
     async def _reseal(self, found, secrets, password, store, key, kdf_params):
@@ -597,12 +601,24 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
             return (found, storage_type, store, key) + await self._open_hardware(found, password)
         if "kms" in found or "enclave" in found:
             return (found, storage_type, store, key) + await self._open_without_password(found, password, key)
+        if not isinstance(password, str):
+            raise InvalidInputError("the account password is required")
+        self._lockout.check(await self._read_state(network, address), platform.now())  # no KDF while locked out
+        # The KDF starts before the vault lock is granted (overlapping the wait); its result is only
+        # tried under the lock, after the lockout check there, so attempts are still counted one by one.
+        derivation = asyncio.ensure_future(kdf.derive_key(found["kdf"], password))
+        try:
+            return await self._try_password(found, storage_type, store, key, derivation)
+        finally:
+            _discard(derivation)
+
+    async def _try_password(self, found, storage_type, store, key, derivation):
+        """``_open``'s part under the vault lock: the lockout check, then the derived key is tried."""
+        network, address = found["network"], found["address"]
         async with platform.lock(f"vault:{key}"):
             state = await self._read_state(network, address)
             self._lockout.check(state, platform.now())
-            if not isinstance(password, str):
-                raise InvalidInputError("the account password is required")
-            password_key = await kdf.derive_key(found["kdf"], password)
+            password_key = await derivation
             try:
                 secrets = await record.unseal(found, password_key, network=network, address=address,
                                               storage_key=key)
@@ -778,6 +794,14 @@ def random_private_key():
 def _software_only(found):
     if "hardware" in found:
         raise ConfigError("this is a hardware account: its private key never leaves the device")
+
+
+def _discard(task):
+    """Cancel a task whose result is no longer wanted, or read its exception so asyncio does not report it."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
 
 
 def _account_address(address, public_key, account_class, salt):

@@ -4,6 +4,7 @@ Each test works on its own throw-away network (configured through ``rpc=``), so 
 other's records, and removes what it wrote.
 """
 
+import asyncio
 import json
 
 import pytest
@@ -120,6 +121,26 @@ async def test_lockout_after_repeated_failures_survives_a_new_engine():
         assert info.value.retry_after > platform.now() + 500
         events = [r["event"] for r in await reloaded.accounts.get_audit_log(account.address)]
         assert "lockout" in events
+    finally:
+        await cleanup(engine, nets)
+
+
+async def test_concurrent_wrong_passwords_are_counted_one_by_one():
+    """Attempts derive their keys in parallel, but each is tried under the vault lock after the
+    lockout check: with 3 allowed, 6 simultaneous guesses give 3 failures, then lockouts."""
+    security = {"lockout": {"max_attempts": 3, "base_delay": 600, "max_delay": 3600}}
+    engine, nets = fresh_engine(security=security)
+    try:
+        account = await engine.accounts.create(password=PASSWORD)
+        outcomes = await asyncio.gather(
+            *(engine.accounts.unlock(account.address, password=f"wrong-password-{i}!") for i in range(6)),
+            return_exceptions=True)
+        kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+        assert kinds == ["AccountLockedError"] * 3 + ["AuthenticationError"] * 3, kinds
+        log = await engine.accounts.get_audit_log(account.address, events=["authentication", "lockout"])
+        assert [(r["event"], r["outcome"]) for r in log] == [("authentication", "failure")] * 3 + [("lockout", "success")]
+        with pytest.raises(AccountLockedError):
+            await engine.accounts.unlock(account.address, password=PASSWORD)
     finally:
         await cleanup(engine, nets)
 
