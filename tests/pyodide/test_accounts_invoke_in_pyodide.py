@@ -6,13 +6,12 @@ import pytest
 
 from tests.invoke_scenario import PyodideRunner, check_results, run_scenario
 from tests.rpcnode import RpcNode
+from tests.pyodide.pages import booted
 
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js('await pyodide.loadPackage(["foc-web", "pyotp"], { messageCallback: () => {} });')
-    return selenium_module_scope
+    return booted(selenium_module_scope, 'await pyodide.loadPackage(["foc-web", "pyotp"], { messageCallback: () => {} });')
 
 
 def test_invoke_scenario_in_pyodide(pyodide):

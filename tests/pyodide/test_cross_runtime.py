@@ -6,15 +6,13 @@ import json
 import pytest
 
 from foc_web import platform as native
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
 
-LOAD = 'await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });'
 
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js(LOAD)
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB)
 
 
 def run(pyodide, code):

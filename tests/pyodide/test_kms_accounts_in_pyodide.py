@@ -7,13 +7,12 @@ import pytest
 from tests import kms_server
 from tests.invoke_scenario import PyodideRunner
 from tests.kms_accounts_scenario import SCENARIO, check, prelude
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
 
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js('await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });')
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB)
 
 
 def test_kms_accounts_in_pyodide(pyodide):

@@ -9,8 +9,8 @@ import pytest
 
 from foc_web.kms import AwsKms, open_with_kms, seal_with_kms
 from tests import kms_server
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
 
-LOAD = 'await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });'
 PLACE = {"network": "sepolia", "address": "0x4a1b", "storage_key": "foc_sepolia_0x4a1b"}
 
 # Defined once in Pyodide; each test then awaits ``attempt``.
@@ -40,10 +40,7 @@ def server():
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js(LOAD)
-    selenium_module_scope.run_async(PROBE)
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB, python=PROBE)
 
 
 def attempt(pyodide, config, place=PLACE, secrets=None, sealed=None):

@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "portable"))
 from runner import discover  # noqa: E402
+from tests.pyodide.pages import booted
 
 TEST_IDS = [test_id for test_id, _, _ in discover()]
 
@@ -33,10 +34,7 @@ json.dumps(await runner.run_all("/foc-tests/tests/portable"))
 
 @pytest.fixture(scope="module")
 def portable_results(selenium_module_scope):
-    selenium = selenium_module_scope
-    selenium.set_script_timeout(900)
-    selenium.run_js(BOOT)
-    return json.loads(selenium.run_async(RUN))
+    return json.loads(booted(selenium_module_scope, BOOT, timeout=900).run_async(RUN))
 
 
 @pytest.mark.parametrize("test_id", TEST_IDS)

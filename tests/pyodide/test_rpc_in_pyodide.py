@@ -8,8 +8,8 @@ import pytest
 from starknet_py.hash.utils import private_to_stark_key
 
 from tests import rpcnode
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
 
-LOAD = 'await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });'
 KEY = 0x2D8D6CE4D5F3A9C1B0E7F6A5D4C3B2A19080706050403020100F0E0D0C0B0A9
 ADDRESS = 0x7A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F
 
@@ -51,10 +51,7 @@ async def call_chain_id(url, timeout=10.0):
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js(LOAD)
-    selenium_module_scope.run_async(PROBE)
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB, python=PROBE)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from foc_web import platform as native
 from foc_web.engine import FocEngine
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
 
 PASSWORD = "Correct-Horse-Battery-Staple-42"
 KEY = 0x5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EE
@@ -17,9 +18,7 @@ KEY = 0x5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EED5EE
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js('await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });')
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB)
 
 
 def engine_code(network):

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
+
 TESTS = Path(__file__).resolve().parent.parent
 FAKE_HID = (TESTS / "browser_js" / "fake_hid.js").read_text(encoding="utf-8")
 VECTORS = json.loads((TESTS / "vectors" / "ledger_transcript.json").read_text(encoding="utf-8"))
 EXCHANGES = VECTORS["exchanges"]
 PATH = VECTORS["invoke_v3"]["path"]
-LOAD = 'await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });'
 
 PRELUDE = """
 import json
@@ -35,10 +36,7 @@ async def outcome(coroutine):
 def page(selenium_module_scope):
     if selenium_module_scope.browser == "node":
         pytest.skip("WebHID exists only in Chromium")
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js(LOAD)
-    selenium_module_scope.run_js(FAKE_HID)
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB, FAKE_HID)
 
 
 def install(page, exchanges, **options):

@@ -9,15 +9,14 @@ from pathlib import Path
 
 import pytest
 
-LOAD = 'await pyodide.loadPackage(["foc-web"], { messageCallback: () => {} });'
+from tests.pyodide.pages import LOAD_FOC_WEB, booted
+
 WHEELS = Path(__file__).resolve().parents[2] / "dist" / "wheels"
 
 
 @pytest.fixture(scope="module")
 def pyodide(selenium_module_scope):
-    selenium_module_scope.set_script_timeout(300)
-    selenium_module_scope.run_js(LOAD)
-    return selenium_module_scope
+    return booted(selenium_module_scope, LOAD_FOC_WEB)
 
 
 def test_every_module_has_bytecode_the_importer_accepts(pyodide):
