@@ -1,22 +1,9 @@
-"""The built site in a real browser: the PyScript demo boots foc_web offline from 127.0.0.1 only."""
-
-import json
-from urllib.parse import urlparse
+"""The built site in a real browser: the JS demo (on the facade) boots foc_web offline from 127.0.0.1 only."""
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from .conftest import screenshot
-
-
-def requested_urls(driver):
-    """Every URL the browser asked for, from Chromium's own network log (DevTools events)."""
-    urls = set()
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message["method"] == "Network.requestWillBeSent":
-            urls.add(message["params"]["request"]["url"])
-    return urls
+from .conftest import assert_stayed_local, screenshot
 
 
 def test_demo_boots_offline_and_shows_random_value(browser, site_url):
@@ -29,15 +16,9 @@ def test_demo_boots_offline_and_shows_random_value(browser, site_url):
     assert runtime == "pyodide-browser"
     assert len(bytes.fromhex(random_hex)) == 32 and random_hex != "00" * 32
 
-    resources = set(browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)"))
-    network = requested_urls(browser)
+    network = assert_stayed_local(browser)
     assert any(u.endswith("pyodide.asm.wasm") for u in network)
     assert any("foc_web-" in u and u.endswith(".whl") for u in network)
-    for url in resources | network:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https", "ws", "wss", "ftp"):
-            continue  # data:, blob: and the browser's own chrome:// pages never touch the network
-        assert parsed.hostname == "127.0.0.1", f"request left 127.0.0.1: {url}"
 
 
 def test_reload_shows_a_fresh_random_value(browser, site_url):
