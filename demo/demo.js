@@ -243,8 +243,8 @@ async function submitAndWait(request) {
   const txHash = await engine.accounts.invoke(request);
   $("invoke-result").textContent = `${txHash} (waiting for acceptance…)`;
   const receipt = await engine.accounts.waitForTx(txHash, { interval: 1, timeout: 120 });
-  $("invoke-result").textContent = `${txHash}: ${receipt.finalityStatus || "accepted"}`
-    + (receipt.executionStatus ? `, ${receipt.executionStatus}` : "");
+  $("invoke-result").textContent = `${txHash}: ${receipt.finality_status || "accepted"}`
+    + (receipt.execution_status ? `, ${receipt.execution_status}` : "");
   say("Transaction accepted.", "ok");
 }
 

@@ -1,10 +1,14 @@
 """The JSON boundary used by the JS facade (static/foc-engine.js): plain data in, plain data out.
 
-JS calls ``await bridge.call(method, args_json)``; arguments arrive as JSON (camelCase keys are
-turned into snake_case here), results leave as JSON (snake_case keys turned into camelCase), and
-errors leave as ``{"error": {"code", "message", "name"}}`` so the facade can throw an ``Error``
+JS calls ``await bridge.call(method, args_json)``; arguments arrive as JSON, results leave as JSON,
+and errors leave as ``{"error": {"code", "message", "name"}}`` so the facade can throw an ``Error``
 with a stable ``code``. No JsProxy ever crosses, so results are plain JS objects, and this module
 needs no ``js`` import: the event callback is whatever callable the facade passes in.
+
+Names are renamed, data is not: keys of option and result objects go camelCase -> snake_case on the
+way in and back on the way out, at any depth, except that the value under a key of ``DATA_KEYS``
+(typed data, backup metadata, audit/event details, rpc and chain_ids maps, ...) and the whole result
+of a method of ``DATA_RESULTS`` (the node's receipt) cross verbatim. Positional arguments are data.
 """
 
 import dataclasses
@@ -74,13 +78,37 @@ def to_camel(name):
     return _SNAKE.sub(lambda m: m.group(1).upper(), name)
 
 
-def _keys(value, convert, depth=0):
-    """Convert dict keys recursively (not inside values such as calldata lists of strings)."""
+#: Keys whose values are data, not options: they cross verbatim in both directions (the key itself is
+#: still renamed, e.g. ``typedData`` <-> ``typed_data``). Maps keyed by user-chosen names (networks,
+#: guardian addresses) and documents defined elsewhere (SNIP-12 typed data and its parts, backup
+#: metadata, audit/event details, node receipts, keystores, calldata).
+DATA_KEYS = frozenset({
+    "rpc", "chain_ids", "approvals",
+    "typed_data", "types", "domain", "message",
+    "metadata", "details", "receipt", "calldata", "keystore", "keystore_json", "backup",
+})
+#: JS methods whose whole result is such a document, returned verbatim.
+DATA_RESULTS = frozenset({"waitForTx", "exportKeystore"})
+
+
+def _names(value, convert):
+    """Rename the keys of option/result objects at any depth, leaving the values of DATA_KEYS as they are."""
     if isinstance(value, dict):
-        return {convert(k) if isinstance(k, str) else k: _keys(v, convert, depth + 1) for k, v in value.items()}
+        return {convert(k): v if to_snake(k) in DATA_KEYS else _names(v, convert) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_keys(v, convert, depth + 1) for v in value]
+        return [_names(v, convert) for v in value]
     return value
+
+
+def from_js(options):
+    """JS options (camelCase names) as Python keyword arguments (snake_case); data values untouched."""
+    return _names(options, to_snake)
+
+
+def to_js(result, method=None):
+    """A Python result as JSON-able data for JS: our snake_case names in camelCase, data untouched."""
+    result = plain(result)
+    return result if method in DATA_RESULTS else _names(result, to_camel)
 
 
 def plain(value):
@@ -102,7 +130,7 @@ class Bridge:
     """One engine, driven by JSON calls from JS."""
 
     def __init__(self, options_json="{}"):
-        options = _keys(json.loads(options_json or "{}"), to_snake)
+        options = from_js(json.loads(options_json or "{}"))
         self.engine = FocEngine(**options)
 
     @staticmethod
@@ -123,12 +151,12 @@ class Bridge:
                     options = args.pop()
             if len(args) > len(positional):
                 raise FocError(f"{method} takes at most {len(positional)} positional argument(s)")
-            kwargs = _keys(options, to_snake)
+            kwargs = from_js(options)
             kwargs.update({name.rstrip("*"): value for name, value in zip(positional, args)})
             result = getattr(self.engine.accounts, python_name)(**kwargs)
             if hasattr(result, "__await__"):
                 result = await result
-            return json.dumps({"result": _keys(plain(result), to_camel)})
+            return json.dumps({"result": to_js(result, method)})
         except FocError as error:
             return json.dumps({"error": {"code": error.code, "message": str(error), "name": type(error).__name__}})
         except (TypeError, ValueError) as error:
@@ -137,7 +165,7 @@ class Bridge:
     def on(self, name, callback):
         """Deliver events as JSON strings to ``callback`` (a JS function passed by the facade)."""
         def deliver(event):
-            callback(json.dumps(_keys(plain(event), to_camel)))
+            callback(json.dumps(to_js(event)))
 
         self.engine.accounts.on(name, deliver)
         return deliver
