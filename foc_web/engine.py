@@ -8,10 +8,11 @@ from .stark.felt import encode_shortstring, to_felt
 from .stark.transaction import SN_MAIN, SN_SEPOLIA
 
 ENVIRONMENTS = ("production", "development", "test")
-#: Networks known out of the box, with their default JSON-RPC endpoints.
+#: Networks known out of the box, with their default JSON-RPC endpoints: public nodes (no API key),
+#: at the path of spec v0.10, the version foc_web.rpc speaks. Production apps should set their own.
 DEFAULT_RPC_URLS = {
-    "mainnet": "https://starknet-mainnet.public.blastapi.io/rpc/v0_8",
-    "sepolia": "https://starknet-sepolia.public.blastapi.io/rpc/v0_8",
+    "mainnet": "https://rpc.starknet.lava.build/rpc/v0_10",
+    "sepolia": "https://rpc.starknet-testnet.lava.build/rpc/v0_10",
     "devnet": "http://127.0.0.1:5050/rpc",
 }
 _SECURITY_OPTIONS = {"logging", "lockout", "allow_deterministic_keys", "two_factor", "events"}
@@ -94,7 +95,27 @@ class FocEngine:
         check_max_records(max_records)
         security["logging"] = {"enabled": bool(logging.get("enabled", True)), "level": logging.get("level", "detailed"),
                                "max_records": max_records}
+        security["events"] = _check_events(security.get("events"))
         return security
 
     def __repr__(self):
         return f"FocEngine(network={self.network!r}, environment={self.environment!r})"
+
+
+def _check_events(events):
+    """security.events: ``unusual_value_threshold``, the value (base units, as in session permissions)
+    above which a transaction raises an ``unusual_transaction`` event."""
+    events = dict(events or {})
+    if set(events) - {"unusual_value_threshold"}:
+        raise ConfigError("security.events takes only 'unusual_value_threshold'")
+    threshold = events.get("unusual_value_threshold")
+    if threshold is not None:
+        try:
+            threshold = int(threshold, 0) if isinstance(threshold, str) else threshold
+        except ValueError:
+            threshold = None
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+            raise ConfigError("security.events.unusual_value_threshold must be a non-negative integer "
+                              "(a number or a decimal/0x string)")
+        events["unusual_value_threshold"] = threshold
+    return events

@@ -196,6 +196,9 @@ class SigningMixin:
             if self.is_unlocked(found.address, found.network) else None
         if not factor or factor["method"] not in ("sms", "email"):
             raise TwoFactorError("this account has no SMS or e-mail second factor (or it is locked)")
+        if factor["method"] not in self._code_senders:
+            raise ConfigError(f"no sender for {factor['method']} codes in this page or process: call "
+                              f"accounts.set_code_sender({factor['method']!r}, fn) first")
         code, expires = otp.new_sent_code(platform.random_bytes, platform.now())
         self._sent_codes[(found.network, found.address)] = (code, expires)
         await self._code_senders[factor["method"]](factor["destination"], code)
@@ -208,19 +211,21 @@ class SigningMixin:
             return
         if code is None:
             raise TwoFactorError("this account has two-factor authentication: a code is required")
-        state = await self._read_state(account.network, account.address)
+        if factor["method"] == "totp":
+            await platform.require("pyotp")
         try:
-            if factor["method"] == "totp":
-                await platform.require("pyotp")
-                step = otp.verify_totp(factor["secret"], code, platform.now(), state.get("totp_last_step"))
-                state["totp_last_step"] = step
-            else:
-                expected, expires = self._sent_codes.pop((account.network, account.address), (None, 0))
-                otp.verify_sent_code(expected, expires, code, platform.now())
+            async with platform.lock(f"vault:{account.storage_key}"):  # the state's lock: a code is used once
+                state = await self._read_state(account.network, account.address)
+                if factor["method"] == "totp":
+                    state["totp_last_step"] = otp.verify_totp(factor["secret"], code, platform.now(),
+                                                              state.get("totp_last_step"))
+                else:
+                    expected, expires = self._sent_codes.pop((account.network, account.address), (None, 0))
+                    otp.verify_sent_code(expected, expires, code, platform.now())
+                await self._write_state(account.network, account.address, state)
         except TwoFactorError:
             await self.audit(account.network).append("two_factor", address=account.address, outcome="failure")
             raise
-        await self._write_state(account.network, account.address, state)
 
     async def _update_vault(self, found, store, key, entry, secret_changes, meta_changes):
         """Re-seal the vault with changed secrets/metadata under the unlocked key material."""
@@ -251,14 +256,21 @@ class SigningMixin:
         """
         parsed_calls = _parse_calls(contract_address, entrypoint, calldata, calls)
         if session is not None:
-            network, address, live = await self._find_session(session)
-            view = await self.get(address, network=network)
+            network, address, _ = await self._find_session(session)
+        elif account is None:
+            raise InvalidInputError("give a session token or an account")
+        view = await self.get(address if session is not None else account, network=network)
+        # One invoke at a time per account: the rate limit, a 2FA code's single use and the nonce
+        # are each read and then consumed, so concurrent invokes must not see the same state.
+        async with platform.lock(f"invoke:{view.network}:{view.address}"):
+            return await self._invoke_serialized(view, session, parsed_calls, two_factor_code, fee_multiplier, tip)
+
+    async def _invoke_serialized(self, view, session, parsed_calls, two_factor_code, fee_multiplier, tip):
+        if session is not None:
+            _, _, live = await self._find_session(session)  # again: under the lock, with its latest uses
             rules = Permissions.from_option(_permissions_option(live["permissions"]))
             value = rules.check(parsed_calls, platform.now(), live["signed"])
         else:
-            if account is None:
-                raise InvalidInputError("give a session token or an account")
-            view = await self.get(account, network=network)
             if not self.is_unlocked(view.address, view.network):
                 self._private_key(view.address, view.network)  # raises NotUnlockedError
             await self._check_second_factor(view, two_factor_code)
@@ -303,16 +315,18 @@ class SigningMixin:
 
     async def _watch_transaction(self, view, calls, value):
         """unusual_transaction: a value above the threshold, or a contract this account never used."""
-        threshold = self._engine.security.get("events", {}).get("unusual_value_threshold")
-        state = await self._read_state(view.network, view.address)
-        used = set(state.get("contracts", []))
-        new = sorted({hex(c.to_addr) for c in calls} - used)
+        threshold = self._engine.security["events"].get("unusual_value_threshold")
+        async with platform.lock(f"vault:{view.storage_key}"):
+            state = await self._read_state(view.network, view.address)
+            used = set(state.get("contracts", []))
+            new = sorted({hex(c.to_addr) for c in calls} - used)
+            if new:
+                state["contracts"] = sorted(used | set(new))
+                await self._write_state(view.network, view.address, state)
         if new:
-            state["contracts"] = sorted(used | set(new))
-            await self._write_state(view.network, view.address, state)
             await self._security_event("unusual_transaction", view.network, view.address,
                                        reason="new_contract", contract_address=new[0])
-        if threshold is not None and value > int(threshold):
+        if threshold is not None and value > threshold:
             await self._security_event("unusual_transaction", view.network, view.address,
                                        reason="value_above_threshold", value=str(value))
 

@@ -79,6 +79,24 @@ result["after_lock"] = await outcome(accounts.invoke(session=fresh.token, **tran
 await accounts.unlock(account.address, password=PASSWORD)
 """
 
+# Concurrent invokes are serialized per account: a rate limit of 1 lets exactly one through.
+BURST = """
+import asyncio
+burst = await accounts.create_session(account=account.address, duration=600,
+                                      permissions={"rate_limit": {"transactions_per_hour": 1}})
+limited = await accounts.create_session(account=account.address, duration=600,
+                                        permissions={"max_transaction_value": "1000"})
+events.clear()
+result = {
+    "burst": sorted(o[0] for o in await asyncio.gather(
+        *(outcome(accounts.invoke(session=burst.token, **transfer(3))) for _ in range(3)))),
+    "short_amount": await outcome(accounts.invoke(session=limited.token, contract_address=hex(TOKEN),
+                                                  entrypoint="transfer", calldata=["0x1234", "5"])),
+    "over_threshold": await outcome(accounts.invoke(account=account.address, **transfer(600))),
+    "events": [e["type"] + ":" + e["details"].get("reason", "") for e in events],
+}
+"""
+
 TWO_FACTOR = """
 enabled = await accounts.enable_2fa(account=account.address, method="totp", secret=TOTP_SECRET)
 totp = pyotp.TOTP(TOTP_SECRET)
@@ -219,6 +237,7 @@ def run_scenario(run, node, network):
     results = {"setup": run(prelude(node.url, network) + SETUP)}
     results["direct"] = run(DIRECT)
     results["sessions"] = run(SESSIONS)
+    results["burst"] = run(BURST)
     signed_before = len(node.transactions)
     node.chain_id = int.from_bytes(b"SN_MAIN", "big")
     results["wrong_chain"] = run(FAULT)
@@ -271,6 +290,10 @@ def check_results(results, node):
         assert sessions[name][0] == "PERMISSION_DENIED", (name, sessions[name])
     for name in ("forged", "expired", "revoked", "after_lock"):
         assert sessions[name][0] == "INVALID_SESSION", (name, sessions[name])
+    burst = results["burst"]
+    assert burst["burst"] == ["PERMISSION_DENIED", "PERMISSION_DENIED", "ok"], burst
+    assert burst["short_amount"][0] == "PERMISSION_DENIED" and "u256 amount" in burst["short_amount"][1], burst
+    assert ok(burst["over_threshold"]) and burst["events"] == ["unusual_transaction:value_above_threshold"], burst
     assert two["uri"].startswith("otpauth://totp/") and two["qr"].startswith("data:image/svg+xml")
     assert two["missing"][0] == two["wrong"][0] == two["replayed"][0] == "TWO_FACTOR_FAILED", two
     assert ok(two["good"]), two
@@ -297,11 +320,11 @@ def check_results(results, node):
     scheduled = results["scheduled"]
     assert scheduled["not_yet"] == [] and scheduled["rotated_on_unlock"], scheduled
     assert "key_rotation_due" in scheduled["events"] and ok(scheduled["signs"]), scheduled
-    # first, multicall, session x2, rotation + 2 after it, scheduled rotation + 1 after it, 1 after the
-    # rejected rotation, 2fa good, two Argent rotations + 1 after each = 15 accepted transactions, each
-    # hash and signature checked by starknet-py.
-    assert len(node.transactions) == 15
-    assert results["audit"]["signing"] == 11 and results["audit"]["verified"]  # the first account's audit log
+    # first, multicall, session x2, burst 1 + over threshold 1, rotation + 2 after it, scheduled rotation
+    # + 1 after it, 1 after the rejected rotation, 2fa good, two Argent rotations + 1 after each = 17
+    # accepted transactions, each hash and signature checked by starknet-py.
+    assert len(node.transactions) == 17
+    assert results["audit"]["signing"] == 13 and results["audit"]["verified"]  # the first account's audit log
     assert format(ACCOUNT_KEY, "x") not in results["audit"]["store_text"].lower()
     assert TOTP_SECRET not in results["audit"]["store_text"]
     assert node.violations == []

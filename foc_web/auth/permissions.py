@@ -3,7 +3,8 @@
 What counts as *value*: for ERC-20 ``transfer(recipient, amount)``, ``approve(spender, amount)`` and
 ``transferFrom``/``transfer_from(sender, recipient, amount)`` it is the u256 ``amount`` (low, high
 felts) in the calldata; every other call counts 0. A multicall's value is the sum over its calls,
-compared with ``max_transaction_value``.
+compared with ``max_transaction_value``. Such a call whose calldata is too short to hold the amount
+is refused by a session with a value limit: its value cannot be known, so it does not count as 0.
 """
 
 from dataclasses import dataclass
@@ -13,13 +14,9 @@ from ..stark.felt import join_u256, to_felt
 from ..stark.keccak import get_selector_from_name
 
 RATE_WINDOW = 3600
-#: selector -> position of the u256 amount's low felt in the call's calldata.
-_AMOUNT_POSITION = {
-    get_selector_from_name("transfer"): 1,
-    get_selector_from_name("approve"): 1,
-    get_selector_from_name("transferFrom"): 2,
-    get_selector_from_name("transfer_from"): 2,
-}
+#: selector -> (entrypoint, position of the u256 amount's low felt in the call's calldata).
+_AMOUNT_POSITION = {get_selector_from_name(name): (name, position) for name, position in (
+    ("transfer", 1), ("approve", 1), ("transferFrom", 2), ("transfer_from", 2))}
 _OPTIONS = {"max_transaction_value", "allowed_contracts", "allowed_entrypoints", "rate_limit"}
 
 
@@ -69,6 +66,13 @@ class Permissions:
                 raise PermissionDeniedError(f"call {index}: contract {hex(call.to_addr)} is not allowed by this session")
             if self.allowed_entrypoints is not None and call.selector not in self.allowed_entrypoints:
                 raise PermissionDeniedError(f"call {index}: this entrypoint is not allowed by this session")
+        if self.max_transaction_value is not None:
+            for index, call in enumerate(calls):
+                if _amount_unreadable(call):
+                    raise PermissionDeniedError(
+                        f"call {index}: an ERC-20 {_AMOUNT_POSITION[call.selector][0]} needs its u256 amount "
+                        "(low, high felts) in the calldata; this one is too short to check against the value limit"
+                    )
         value = transaction_value(calls)
         if self.max_transaction_value is not None and value > self.max_transaction_value:
             raise PermissionDeniedError(
@@ -85,10 +89,16 @@ class Permissions:
 
 
 def call_value(call):
-    position = _AMOUNT_POSITION.get(call.selector)
-    if position is None or len(call.calldata) < position + 2:
+    """The u256 amount of an ERC-20 transfer/approve/transferFrom call; 0 for others or if unreadable."""
+    if call.selector not in _AMOUNT_POSITION or _amount_unreadable(call):
         return 0
+    _, position = _AMOUNT_POSITION[call.selector]
     return join_u256(call.calldata[position], call.calldata[position + 1])
+
+
+def _amount_unreadable(call):
+    _, position = _AMOUNT_POSITION.get(call.selector, (None, None))
+    return position is not None and len(call.calldata) < position + 2
 
 
 def transaction_value(calls):

@@ -102,3 +102,10 @@ def test_entrypoint_allowlist_and_bad_options():
                 {"rate_limit": {"transactions_per_hour": 0}}, {"colour": "red"}):
         with pytest.raises(ConfigError):
             Permissions.from_option(bad)
+
+
+def test_an_erc20_call_too_short_to_hold_its_amount_is_refused_under_a_value_limit():
+    short = Call(TOKEN, TRANSFER, [0x1234, 1000])  # no high felt: the u256 amount cannot be read
+    with pytest.raises(PermissionDeniedError, match="transfer needs its u256 amount"):
+        Permissions.from_option({"max_transaction_value": "10"}).check([short], 0.0, [])
+    assert Permissions.from_option({}).check([short], 0.0, []) == 0  # no value limit: nothing to compare

@@ -1,4 +1,6 @@
-"""Security events (multiple_failed_auth, new_device_access) and SMS/e-mail second factors."""
+"""Security events (multiple_failed_auth, new_device_access) and SMS/e-mail/TOTP second factors."""
+
+import asyncio
 
 import pytest
 
@@ -77,6 +79,12 @@ async def test_listeners_off_and_a_failing_listener_is_isolated():
             await eng.accounts.unlock(account.address, password="wrong-password-123!")
         assert len(seen) == 1
         eng.accounts.off("securityEvent", seen.append)
+        await asyncio.sleep(1.1)  # past the 1 s lockout
+        with pytest.raises(AuthenticationError):
+            await eng.accounts.unlock(account.address, password="wrong-password-123!")
+        assert len(seen) == 1  # the second multiple_failed_auth reached no removed listener
+        assert [r["details"]["reason"] for r in await eng.accounts.get_audit_log(
+            account.address, events=["security_event"])] == ["multiple_failed_auth"] * 2
         with pytest.raises(ValueError):
             eng.accounts.on("somethingElse", seen.append)
     finally:
@@ -112,3 +120,61 @@ async def test_sms_and_email_codes_go_through_the_app_sender():
         assert "+15550100" not in (await platform.store().get(account.storage_key))
     finally:
         await cleanup(network)
+
+
+async def test_email_codes_and_a_reload_without_a_sender():
+    eng, network = engine()
+    sent = []
+
+    async def sender(destination, code):
+        sent.append((destination, code))
+
+    try:
+        eng.accounts.set_code_sender("email", sender)
+        account = await eng.accounts.create(password=PASSWORD)
+        await eng.accounts.enable_2fa(account=account.address, method="email", destination="alice@example.org")
+        await eng.accounts.request_2fa_code(account.address)
+        assert sent[-1][0] == "alice@example.org"
+        session = await eng.accounts.create_session(account=account.address, two_factor_code=sent[-1][1])
+        assert session.token.startswith("fs1_")
+        reloaded = FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"})
+        await reloaded.accounts.unlock(account.address, password=PASSWORD)
+        with pytest.raises(ConfigError, match="set_code_sender"):
+            await reloaded.accounts.request_2fa_code(account.address)
+    finally:
+        await cleanup(network)
+
+
+async def test_a_totp_code_is_used_once_even_by_concurrent_calls():
+    import pyotp
+
+    await platform.require("pyotp")
+    eng, network = engine()
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
+        code = pyotp.TOTP(secret).at(platform.now())
+        outcomes = await asyncio.gather(
+            *(eng.accounts.create_session(account=account.address, two_factor_code=code) for _ in range(3)),
+            return_exceptions=True)
+        assert sorted(type(o).__name__ for o in outcomes) == ["Session", "TwoFactorError", "TwoFactorError"], outcomes
+    finally:
+        await cleanup(network)
+
+
+@pytest.mark.parametrize("events, message", [
+    ({"unusual_value_threshold": "abc"}, "non-negative integer"),
+    ({"unusual_value_threshold": -1}, "non-negative integer"),
+    ({"bogus": 1}, "only 'unusual_value_threshold'"),
+])
+def test_bad_event_options_are_refused(events, message):
+    with pytest.raises(ConfigError, match=message):
+        FocEngine(network="sepolia", security={"events": events})
+
+
+def test_event_threshold_accepts_decimal_and_hex_strings():
+    assert FocEngine(security={"events": {"unusual_value_threshold": "0x10"}}).security["events"] == {
+        "unusual_value_threshold": 16}
+    assert FocEngine(security={"events": {"unusual_value_threshold": "1000"}}).security["events"] == {
+        "unusual_value_threshold": 1000}
