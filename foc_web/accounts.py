@@ -89,6 +89,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     def __init__(self, engine):
         self._engine = engine
         self._unlocked = {}
+        self._auto_locks = set()  # session revocations started by auto-locks, still running
         self._memory_store = MemoryStore()
         self._audit_logs = {}
         self._init_signing()
@@ -436,8 +437,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
             if await store.get(storage_key) is not None:
                 raise AccountExistsError(f"an account {address} already exists on {network!r}")
             await store.set(storage_key, json.dumps(sealed))
-        self._unlocked[storage_key] = _Unlocked(key, platform.now() + timeout, {"private_key": hex_felt(key)},
-                                                password_key)
+        self._hold(storage_key, network, address,
+                   _Unlocked(key, platform.now() + timeout, {"private_key": hex_felt(key)}, password_key))
         await self._remember_device(network, address, storage_key)
         await self.audit(network).append(
             "account_creation", address=address,
@@ -487,7 +488,8 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                                                          kdf.DEFAULTS[found["kdf"]["algorithm"]])
         private_key = validate_private_key(secrets["private_key"]) if "hardware" not in found else None
         timeout = found["account"].get("session_timeout", DEFAULT_SESSION_TIMEOUT)
-        self._unlocked[key] = _Unlocked(private_key, platform.now() + timeout, secrets, password_key)
+        await self._settle_auto_locks()  # sessions ended by an earlier auto-lock stay ended
+        self._hold(key, network, address, _Unlocked(private_key, platform.now() + timeout, secrets, password_key))
         await self.audit(network).append("authentication", address=address, outcome="success")
         try:
             if "pending_private_key" in secrets:  # an interrupted rotation: the chain says which key owns it
@@ -550,12 +552,33 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         return self._unlocked_entry(address, network, namespace) is not None
 
     def _unlocked_entry(self, address, network=None, namespace=None):
-        key = self._storage_key(self._network(network), normalize_address(address), namespace)
+        network, address = self._network(network), normalize_address(address)
+        key = self._storage_key(network, address, namespace)
         entry = self._unlocked.get(key)
         if entry is not None and platform.now() >= entry.expires_at:
-            del self._unlocked[key]  # session_timeout: auto-lock
+            self._auto_lock(key, network, address, entry)  # the timer may not have run yet
             entry = None
         return entry
+
+    def _hold(self, key, network, address, entry):
+        """Keep an unlocked key in memory until its session_timeout, when a timer locks it again."""
+        self._unlocked[key] = entry
+        asyncio.get_running_loop().call_later(max(entry.expires_at - platform.now(), 0), self._auto_lock,
+                                              key, network, address, entry)
+
+    def _auto_lock(self, key, network, address, entry):
+        """session_timeout: forget the key, as ``lock`` does, and revoke the account's sessions."""
+        if self._unlocked.get(key) is not entry:
+            return  # locked, or unlocked again, since
+        del self._unlocked[key]
+        task = asyncio.ensure_future(self._revoke(network, address))
+        self._auto_locks.add(task)
+        task.add_done_callback(self._auto_locks.discard)
+
+    async def _settle_auto_locks(self):
+        """Wait for the session revocations of auto-locks that have happened."""
+        if self._auto_locks:
+            await asyncio.gather(*list(self._auto_locks), return_exceptions=True)
 
     def _private_key(self, address, network=None, namespace=None):
         entry = self._unlocked_entry(address, network, namespace)

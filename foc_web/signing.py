@@ -106,6 +106,7 @@ class SigningMixin:
         """(network, address, session record) for a live token; SessionError otherwise."""
         if not isinstance(token, str) or not token.startswith("fs1_"):
             raise SessionError("not a session token")
+        await self._settle_auto_locks()
         wanted = token_id(token)
         store = platform.store()
         for network in self._engine.known_networks():

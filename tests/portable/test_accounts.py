@@ -20,6 +20,7 @@ from foc_web.errors import (
     InvalidKeyError,
     NetworkMismatchError,
     NotUnlockedError,
+    SessionError,
     VaultFormatError,
     WeakPasswordError,
 )
@@ -285,15 +286,32 @@ async def test_network_isolation_and_switch_network():
         await cleanup(engine, nets)
 
 
-async def test_session_timeout_auto_locks():
+async def test_session_timeout_auto_locks_and_ends_the_sessions():
     engine, nets = fresh_engine()
     try:
         account = await engine.accounts.create(password=PASSWORD, auth={"session_timeout": 1})
+        session = await engine.accounts.create_session(account=account.address, duration=600)
         assert engine.accounts.is_unlocked(account.address)
-        engine.accounts._unlocked[account.storage_key].expires_at = platform.now() - 0.01
-        assert not engine.accounts.is_unlocked(account.address)
+        await asyncio.sleep(1.2)  # the timer forgets the key without anything asking for it
+        assert account.storage_key not in engine.accounts._unlocked
         with pytest.raises(NotUnlockedError):
             engine.accounts._private_key(account.address)
+        await engine.accounts.unlock(account.address, password=PASSWORD)  # unlocked again: the session stays ended
+        with pytest.raises(SessionError, match="revoked"):
+            await engine.accounts.invoke(session=session.token, contract_address="0x1", entrypoint="transfer")
+    finally:
+        await cleanup(engine, nets)
+
+
+async def test_an_expired_key_is_refused_even_before_its_timer_runs():
+    engine, nets = fresh_engine()
+    try:
+        account = await engine.accounts.create(password=PASSWORD)
+        session = await engine.accounts.create_session(account=account.address, duration=600)
+        engine.accounts._unlocked[account.storage_key].expires_at = platform.now() - 0.01
+        assert not engine.accounts.is_unlocked(account.address)
+        with pytest.raises(SessionError, match="revoked"):
+            await engine.accounts.invoke(session=session.token, contract_address="0x1", entrypoint="transfer")
     finally:
         await cleanup(engine, nets)
 
