@@ -10,12 +10,14 @@
 
 The payload holds the accounts' vault records exactly as stored (still encrypted by their own
 passwords, so a restore needs only the backup password) and metadata; its canonical JSON is
-deflated and encrypted as a whole. The header (everything but the ciphertext) is the AAD, so no
-byte of the file can change unnoticed: the header is checked field by field before any key
-derivation, and whatever those checks let through (a changed salt, cost, IV or timestamp) fails
-authentication. The ciphertext must be canonical base64, so unused bits of its last character
-cannot be flipped either. The header shows only when the file was made and how its key is
-derived; which accounts and networks it holds, and how many, are inside the ciphertext.
+deflated and encrypted as a whole. No byte of the file can change unnoticed: the file must be
+exactly the text ``create_backup`` writes for its values (``_file_text``: fields in a fixed order,
+2-space indentation, ASCII, one final newline), so a changed space, newline, key order or escape
+is refused (BackupError) before any key derivation; the header values (everything but the
+ciphertext) are the AAD, so a changed salt, cost, IV or timestamp fails authentication; and the
+ciphertext must be canonical base64, so unused bits of its last character cannot be flipped
+either. The header shows only when the file was made and how its key is derived; which accounts
+and networks it holds, and how many, are inside the ciphertext.
 
 ``open_backup`` = ``derive_backup_key`` + ``decrypt_with_key``; the two halves are public so a
 caller (or a test) can derive the key once and open several candidate files with it.
@@ -39,6 +41,11 @@ IV_BYTES = 12
 TAG_BYTES = 16
 MAX_PAYLOAD_BYTES = 64 << 20  # bound on the inflated payload (about 50,000 accounts), against zip bombs
 _HEADER_FIELDS = {"format", "version", "created_at", "kdf", "cipher", "compression", "ciphertext"}
+#: The one order of the file's fields (and of "kdf" and "cipher" inside it), as create_backup writes them.
+_FIELD_ORDER = ("format", "version", "created_at", "kdf", "cipher", "compression", "ciphertext")
+_KDF_ORDER = {"pbkdf2": ("algorithm", "hash", "iterations", "salt"),
+              "argon2id": ("algorithm", "iterations", "memory", "parallelism", "salt")}
+_CIPHER_ORDER = ("algorithm", "iv")
 _PAYLOAD_FIELDS = {"description", "metadata", "vaults"}
 _COMPUTED_METADATA = ("foc_web_version", "account_count", "networks")
 # A header has 3 "{" and no "[" (base64 has neither). Deeply nested JSON overflows the C stack of
@@ -59,6 +66,15 @@ def _b64decode_canonical(text, what):
 
 def _is_int(value):
     return type(value) is int
+
+
+def _file_text(backup):
+    """The one text of a backup file with these (checked) fields: what create_backup writes."""
+    params = backup["kdf"]
+    ordered = {name: backup[name] for name in _FIELD_ORDER}
+    ordered["kdf"] = {name: params[name] for name in _KDF_ORDER[params["algorithm"]]}
+    ordered["cipher"] = {name: backup["cipher"][name] for name in _CIPHER_ORDER}
+    return json.dumps(ordered, indent=2, ensure_ascii=True) + "\n"
 
 
 def _parse(text):
@@ -99,6 +115,9 @@ def _parse(text):
     sealed = _b64decode_canonical(backup["ciphertext"], "ciphertext")
     if len(iv) != IV_BYTES or len(sealed) < TAG_BYTES:
         raise BackupError("the backup's IV or ciphertext has the wrong length (truncated or corrupted)")
+    if _file_text(backup).encode("ascii") != raw:  # the AAD covers values only: the bytes must be the one form
+        raise BackupError("the backup file is not byte for byte as foc_web wrote it (reformatted, re-encoded or "
+                          "altered: spacing, line endings, field order or escapes changed)")
     header = {k: v for k, v in backup.items() if k != "ciphertext"}
     return header, iv, sealed
 
@@ -210,7 +229,7 @@ async def create_backup(vaults, password, *, metadata=None, key_derivation="argo
     sealed = await platform.aes_gcm_encrypt(
         key, base64.b64decode(header["cipher"]["iv"]), zlib.compress(record.canonical_json(payload), 9), _aad(header)
     )
-    return json.dumps({**header, "ciphertext": base64.b64encode(sealed).decode()}, indent=2) + "\n"
+    return _file_text({**header, "ciphertext": base64.b64encode(sealed).decode()})
 
 
 def inspect_backup(text):

@@ -9,6 +9,13 @@ Defaults and minimums follow the OWASP Password Storage Cheat Sheet (2023+): PBK
 600,000 iterations (SHA-512: 210,000), and Argon2id with at least 19 MiB and 2 passes (or 46 MiB and
 1 pass). Anything weaker, or absurdly large (a denial of service on unlock), is refused with a
 ConfigError that says why.
+
+Records written before those minimums (PBKDF2-HMAC-SHA256/SHA-512 with 10,000 iterations, as in old
+MetaMask vaults) can still be *opened*, so that unlocking upgrades them (accounts.unlock re-encrypts
+a record weaker than the defaults): ``check_params(..., accept_legacy=True)`` lowers the PBKDF2
+floor to ``PBKDF2_LEGACY_MIN_ITERATIONS``; every other bound stays. Nothing below the current
+minimums is ever written: ``from_option`` refuses it, ``with_fresh_salt`` (parameters for a record
+written anew) replaces it by the defaults, and record.seal checks its key source again.
 """
 
 import base64
@@ -22,6 +29,8 @@ SALT_BYTES = 16
 ALGORITHMS = ("pbkdf2", "argon2id")
 PBKDF2_MIN_ITERATIONS = {"sha256": 600_000, "sha512": 210_000}
 PBKDF2_MAX_ITERATIONS = 10_000_000
+#: The lowest PBKDF2 iteration count a *stored* record may have to be opened (and upgraded); never written.
+PBKDF2_LEGACY_MIN_ITERATIONS = 10_000
 ARGON2_MIN_MEMORY_KIB = 19_456
 ARGON2_ONE_PASS_MEMORY_KIB = 47_104
 ARGON2_MAX_MEMORY_KIB = 1_048_576
@@ -45,8 +54,12 @@ def _int(params, name):
     return value
 
 
-def check_params(params, *, with_salt=False):
-    """Validate KDF parameters (a dict as stored in records); returns them normalized, or raises ConfigError."""
+def check_params(params, *, with_salt=False, accept_legacy=False):
+    """Validate KDF parameters (a dict as stored in records); returns them normalized, or raises ConfigError.
+
+    ``accept_legacy``: the parameters are read from a stored record to open it, so PBKDF2 is accepted
+    down to PBKDF2_LEGACY_MIN_ITERATIONS (the record is then upgraded); never for parameters to write.
+    """
     if not isinstance(params, dict):
         raise ConfigError(f"key derivation parameters must be an object, got {type(params).__name__}")
     algorithm = params.get("algorithm")
@@ -65,7 +78,12 @@ def check_params(params, *, with_salt=False):
             raise ConfigError(f"PBKDF2 hash must be sha256 or sha512, got {params['hash']!r}")
         minimum = PBKDF2_MIN_ITERATIONS[params["hash"]]
         iterations = _int(params, "iterations")
-        if iterations < minimum:
+        if accept_legacy and iterations < PBKDF2_LEGACY_MIN_ITERATIONS:
+            raise ConfigError(
+                f"PBKDF2-HMAC-{params['hash'].upper()} with {iterations} iterations is too weak even for an old "
+                f"record: at least {PBKDF2_LEGACY_MIN_ITERATIONS} are required to open one ({minimum} to write one)"
+            )
+        if not accept_legacy and iterations < minimum:
             raise ConfigError(
                 f"PBKDF2-HMAC-{params['hash'].upper()} with {iterations} iterations is too weak: "
                 f"at least {minimum} are required (OWASP Password Storage Cheat Sheet)"
@@ -115,7 +133,24 @@ def from_option(option):
     return check_params(option)
 
 
+def below_minimum(params):
+    """True for parameters a stored record may have (``accept_legacy``) but nothing may be written with."""
+    try:
+        check_params({k: v for k, v in params.items() if k != "salt"})
+    except ConfigError:
+        return True
+    return False
+
+
 def with_fresh_salt(params):
+    """Parameters for a record written anew: ``params`` with a fresh salt.
+
+    Parameters below today's minimums (those of a legacy record being rewritten, e.g. by a password
+    change) are replaced by the defaults of their algorithm: nothing weaker is ever written.
+    """
+    params = check_params({k: v for k, v in params.items() if k != "salt"}, accept_legacy=True)
+    if below_minimum(params):
+        params = dict(DEFAULTS[params["algorithm"]])
     return {**params, "salt": base64.b64encode(platform.random_bytes(SALT_BYTES)).decode()}
 
 
@@ -123,7 +158,9 @@ def weaker_than_defaults(params):
     """True when stored parameters are below today's defaults for their algorithm (time to re-encrypt)."""
     default = DEFAULTS[params["algorithm"]]
     if params["algorithm"] == "pbkdf2":
-        return params.get("hash") == "sha256" and params["iterations"] < default["iterations"]
+        if params.get("hash") == "sha256":
+            return params["iterations"] < default["iterations"]
+        return params["iterations"] < PBKDF2_MIN_ITERATIONS.get(params.get("hash"), default["iterations"])
     return params["memory"] < default["memory"] or params["iterations"] < default["iterations"]
 
 
@@ -133,8 +170,9 @@ def encode_password(password):
 
 
 async def derive_key(params, password):
-    """The 32-byte AES key for ``password`` under stored parameters (validated first)."""
-    params = check_params(params, with_salt=True)
+    """The 32-byte AES key for ``password`` under stored parameters (validated first; legacy PBKDF2
+    counts are accepted, as this also opens old records: what is written is checked by its writers)."""
+    params = check_params(params, with_salt=True, accept_legacy=True)
     secret, salt = encode_password(password), decode_salt(params["salt"])
     if params["algorithm"] == "pbkdf2":
         return await platform.pbkdf2(params["hash"], secret, salt, params["iterations"], KEY_BYTES)

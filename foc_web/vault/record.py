@@ -17,7 +17,10 @@
 The additional authenticated data is the canonical JSON of everything but the ciphertext, together
 with where the record was *read from* (storage key, network, address). So an edited header, or a
 record copied under another key or network, fails to open. The IV is fresh on every write.
-See docs/FORMAT.md.
+
+KDF parameters: a stored record is read with the legacy PBKDF2 floor (kdf.PBKDF2_LEGACY_MIN_ITERATIONS,
+so an old record opens and unlock upgrades it); ``seal`` writes only parameters within today's
+minimums. See docs/FORMAT.md.
 """
 
 import base64
@@ -94,7 +97,7 @@ def parse(text):
         raise VaultFormatError("malformed vault record header")
     if "kdf" in record:
         try:
-            kdf.check_params(record["kdf"], with_salt=True)
+            kdf.check_params(record["kdf"], with_salt=True, accept_legacy=True)
         except (ConfigError, TypeError) as error:
             raise VaultFormatError(f"vault record has unusable key derivation parameters: {error}") from None
     elif "enclave" in record:
@@ -130,9 +133,12 @@ async def seal(secrets, password_key, *, key_source, network, address, storage_k
     """Encrypt ``secrets`` (a JSON-able dict) under an already obtained 32-byte key; returns the record.
 
     ``key_source`` says how that key is obtained again: ``{"kdf": params with salt}`` or ``{"kms": {...}}``.
+    KDF parameters below today's minimums (those only a legacy record may have) are refused: ConfigError.
     """
     if compression not in COMPRESSIONS:
         raise ConfigError(f"compression must be one of {COMPRESSIONS}, got {compression!r}")
+    if "kdf" in key_source:
+        kdf.check_params(key_source["kdf"], with_salt=True)
     now = platform.now()
     record = {
         "format": FORMAT,

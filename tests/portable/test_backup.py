@@ -1,11 +1,13 @@
-"""Encrypted multi-account backups (format v1): round trip, wrong password, every flipped bit, truncation.
+"""Encrypted multi-account backups (format v1): round trip, wrong password, every changed byte, truncation.
 
 Backups use Argon2id at its minimum production cost (m = 19,456 KiB, t = 2, p = 1); nothing here
-lowers the bounds. Key derivation is the slow step, so the tamper test derives the key once
-(``derive_backup_key``) and tries every single-bit flip of the file with ``decrypt_with_key``:
-the header is the AAD, so a flip in the salt or costs fails authentication even with the old
-key; a sample of header flips also goes through ``open_backup``, which derives a key for each.
-The vault records inside are sealed with fixed 32-byte keys (``record.seal`` takes a derived key).
+lowers the bounds. Key derivation is the slow step, so the tamper tests derive the key once
+(``derive_backup_key``) and try every single-bit flip, and every byte replaced by a few other
+values (whitespace included), with ``decrypt_with_key``: the file must be byte for byte the text
+foc_web writes, and the header values are the AAD, so a change in the salt or costs fails
+authentication even with the old key; a sample also goes through ``open_backup`` or a restore,
+which derive a key for each. The vault records inside are sealed with fixed 32-byte keys
+(``record.seal`` takes a derived key).
 """
 
 import base64
@@ -15,10 +17,13 @@ import pytest
 
 import foc_web
 from foc_web import platform
+from foc_web.engine import FocEngine
 from foc_web.errors import AuthenticationError, BackupError, ConfigError, InvalidInputError
 from foc_web.vault import backup, kdf, record
 
 PASSWORD = "correct horse battery staple"
+ACCOUNT_PASSWORD = "Correct-Horse-Battery-Staple-42"  # these two pass the accounts API's password policy
+BACKUP_PASSWORD = "Backup-Passphrase-Violet-Otter-77"
 ARGON2_MIN = {"algorithm": "argon2id", "iterations": 2, "memory": 19_456, "parallelism": 1}
 NOW = 1_780_000_000.75
 ADDRESSES = ["0x" + "0" * 63 + "1", "0x" + "0" * 62 + "2a"]
@@ -52,20 +57,25 @@ async def _small_backup():
     return _MEMO["small"]
 
 
+def _as_written(data):
+    """The file text of ``data`` (a parsed backup) laid out as create_backup lays it out, keeping its key order."""
+    return json.dumps(data, indent=2) + "\n"
+
+
 def _with_header(text, **changes):
     data = json.loads(text)
     data.update(changes)
-    return json.dumps(data)
+    return _as_written(data)
 
 
 async def _seal_payload(payload, compression="none"):
-    """A file whose payload is ``payload`` (any JSON), sealed as docs/BACKUP_FORMAT.md says, with the small backup's key."""
+    """A file whose payload is ``payload`` (any JSON), sealed as docs/FORMAT.md (Backup file) says, with the small backup's key."""
     text, key = await _small_backup()
     header = {**backup.inspect_backup(text), "compression": compression}
     data = record.canonical_json(payload)
     iv = base64.b64decode(header["cipher"]["iv"])
     sealed = await platform.aes_gcm_encrypt(key, iv, data, record.canonical_json(header))
-    return json.dumps({**header, "ciphertext": base64.b64encode(sealed).decode()}), key
+    return _as_written({**header, "ciphertext": base64.b64encode(sealed).decode()}), key
 
 
 # --- round trip ---------------------------------------------------------------------------------
@@ -156,6 +166,58 @@ async def test_every_single_bit_flip_fails():
     assert sum(outcomes.values()) == 8 * len(raw) and min(outcomes.values()) > 0
 
 
+def _replacements(raw):
+    """(position, file) for every byte of ``raw`` replaced by the next value, a space, a tab, a newline and "0"."""
+    for position, byte in enumerate(raw):
+        for value in sorted({(byte + 1) % 256, 0x20, 0x09, 0x0A, 0x30} - {byte}):
+            yield position, raw[:position] + bytes([value]) + raw[position + 1:]
+
+
+def _field_at(raw, position):
+    """The name of the JSON field whose value (or key) holds ``position`` in a backup file's text."""
+    colon = raw.rfind(b'": ', 0, position)
+    return raw[raw.rfind(b'"', 0, colon) + 1:colon].decode() if colon >= 0 else ""
+
+
+async def test_every_byte_replaced_fails_and_restores_nothing():
+    network = "b" + platform.random_bytes(4).hex()
+    engine = FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"})
+    store = platform.store()
+
+    async def stored():
+        return {key: await store.get(key) for key in await store.keys("foc_") if network in key}
+
+    try:
+        account = await engine.accounts.create(password=ACCOUNT_PASSWORD, private_key="0x1234567")
+        text = await engine.accounts.create_backup([account.address], BACKUP_PASSWORD, key_derivation=ARGON2_MIN)
+        await store.delete(account.storage_key)
+        before = await stored()
+        raw = text.encode()
+        key = await backup.derive_backup_key(backup.inspect_backup(raw), BACKUP_PASSWORD)
+        outcomes, needs_a_key = {BackupError: 0, AuthenticationError: 0}, {}
+        for position, changed in _replacements(raw):
+            with pytest.raises((BackupError, AuthenticationError)) as caught:
+                await backup.decrypt_with_key(changed, key)
+            outcomes[caught.type] += 1
+            if caught.type is BackupError:  # refused before any key derivation: the restore too, as cheaply
+                with pytest.raises(BackupError):
+                    await engine.accounts.restore_from_backup(changed, BACKUP_PASSWORD)
+            else:
+                needs_a_key.setdefault(_field_at(raw, position), changed)
+        assert sum(outcomes.values()) == sum(1 for _ in _replacements(raw)) and min(outcomes.values()) > 0
+        # Whatever passes the format checks is a changed value: one per field is restored with a derivation.
+        assert {"salt", "iv", "created_at", "ciphertext"} <= set(needs_a_key)
+        for changed in needs_a_key.values():
+            with pytest.raises(AuthenticationError):
+                await engine.accounts.restore_from_backup(changed, BACKUP_PASSWORD)
+        assert await stored() == before
+        assert (await engine.accounts.restore_from_backup(raw, BACKUP_PASSWORD))["restored"] == [account.address]
+        assert await store.get(account.storage_key) is not None  # the untouched file does restore
+    finally:
+        for key in await stored():
+            await store.delete(key)
+
+
 @pytest.mark.parametrize("field, value", [
     ("salt", None), ("iterations", 3), ("memory", 19_457), ("iv", None), ("created_at", 1_780_000_001),
 ])
@@ -173,7 +235,23 @@ async def test_header_changes_fail_with_a_fresh_key_derivation(field, value):
         value = value.decode()
     target[name] = value
     with pytest.raises(AuthenticationError):
-        await backup.open_backup(json.dumps(data), PASSWORD)
+        await backup.open_backup(_as_written(data), PASSWORD)
+
+
+async def test_only_the_exact_written_text_opens():
+    text, key = await _small_backup()
+    assert _as_written(json.loads(text)) == text  # what create_backup writes
+    data = json.loads(text)
+    reordered = {"version": data["version"], **data}
+    kdf_reordered = {**data, "kdf": dict(reversed(list(data["kdf"].items())))}
+    for changed in (json.dumps(data), json.dumps(data, indent=2), text.replace("\n", "\r\n"), text + "\n",
+                    " " + text, text.replace('"format"', '"\\u0066ormat"'), _as_written(reordered),
+                    _as_written(kdf_reordered), text.replace('"version": 1', '"version": 1, "version": 1'),
+                    text.encode("utf-16"), b"\xef\xbb\xbf" + text.encode()):
+        with pytest.raises(BackupError, match="byte for byte"):
+            backup.inspect_backup(changed)
+        with pytest.raises(BackupError, match="byte for byte"):
+            await backup.decrypt_with_key(changed, key)
 
 
 async def test_truncated_files():

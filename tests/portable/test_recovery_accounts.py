@@ -78,7 +78,7 @@ async def test_tampered_truncated_and_newer_backups_change_nothing():
         flipped = dict(document, ciphertext=document["ciphertext"][:10] + ("A" if document["ciphertext"][10] != "A"
                                                                            else "B") + document["ciphertext"][11:])
         newer = dict(document, version=2)
-        for bad, error in ((json.dumps(flipped), AuthenticationError), (text[: len(text) // 2], BackupError),
+        for bad, error in ((text.replace(document["ciphertext"], flipped["ciphertext"]), AuthenticationError), (text[: len(text) // 2], BackupError),
                            (json.dumps(newer), BackupError), ("{}", BackupError)):
             with pytest.raises(error):
                 await eng.accounts.restore_from_backup(bad, BACKUP_PASSWORD)
