@@ -216,6 +216,21 @@ class RecoveryError(FocError):
     code = "RECOVERY_ERROR"
 
 
+class RotationPendingError(FocError):
+    """The owner-key change was, or may have been, submitted and its outcome is not known yet.
+
+    The current key stays in use. ``resume_rotation`` (run on every unlock) finishes the rotation
+    once the chain's owner is the new key, or discards the new key once the change cannot land.
+    ``tx_hash`` is the change's transaction hash (0x hex), or None when the submission's answer was lost.
+    """
+
+    code = "ROTATION_PENDING"
+
+    def __init__(self, message, tx_hash=None):
+        self.tx_hash = tx_hash
+        super().__init__(message)
+
+
 class LedgerError(FocError):
     """A Ledger device or its Starknet app refused a request; ``status_word`` is its answer (or None)."""
 

@@ -1,14 +1,20 @@
 """Key rotation: a new Stark key installed on chain, then in the vault, crash-safe at every step.
 
 Order (each vault write is one atomic replace):
-1. the new key is written into the vault as ``pending`` beside the current one;
-2. the account's owner-key change is signed with the current key and submitted; the node must
-   accept it and it must be accepted on L2;
-3. the vault is rewritten with the new key as current (the old one archived if asked);
-4. sessions are revoked.
-A crash anywhere leaves a vault that opens with the password and holds the key the chain expects,
-or both: ``resume_rotation`` (run on unlock) asks the chain which key is the owner and finishes or
-discards the pending one. A rejected or reverted change discards the pending key: nothing changes.
+1. the new key is written into the vault as ``pending`` beside the current one, with the options;
+2. the owner-key change is signed with the current key and submitted; its transaction hash is
+   written beside the pending key before the receipt is awaited;
+3. once the change is accepted on L2, sessions are revoked (if asked), then the vault is rewritten
+   with the new key as current (the old one archived if asked). Revoking first means no crash can
+   leave old sessions beside a finished rotation (``resume_rotation`` finishes in the same order).
+
+The pending key is discarded only when the change certainly did not and never will take effect: the
+node refused the submission, its receipt says REVERTED, or the owner is still the old key while the
+account's nonce has passed every nonce the change could use (the first undecided resume records the
+current nonce as that ceiling: the change was signed before). Any other outcome (receipt timeout,
+lost answer, crash) keeps both keys, with RotationPendingError; the current key keeps signing. On
+unlock, ``resume_rotation`` asks the chain: the owner is the new key -> "finished"; certainly not
+landing -> "discarded"; else "pending". A new rotation starts only once none is in flight.
 
 Account classes: OpenZeppelin (``set_public_key``), Argent 0.4.0 (``change_owner``) and Argent 0.5.0
 (``change_owners`` with an "Owner Alive" signature), each signed as its contract checks
@@ -16,7 +22,19 @@ Account classes: OpenZeppelin (``set_public_key``), Argent 0.4.0 (``change_owner
 """
 
 from . import platform
-from .errors import ConfigError, FocError, InvalidInputError
+from .errors import (
+    ChainIdMismatchError,
+    ConfigError,
+    FocError,
+    InvalidInputError,
+    LedgerError,
+    NotUnlockedError,
+    RotationPendingError,
+    RpcError,
+    TransactionRevertedError,
+    TwoFactorError,
+)
+from .rpc.client import TXN_HASH_NOT_FOUND
 from .stark.keys import get_stark_key
 from .stark.owner_change import owner_change, owner_view
 from .types import hex_felt
@@ -24,76 +42,130 @@ from .types import hex_felt
 SCHEDULES = {"daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "quarterly": 91 * 86400,
              "yearly": 365 * 86400}
 ROTATION_TYPES = ("seamless", "manual")
+RECEIPT_TIMEOUT = 300.0  # seconds rotate_keys waits for the change's receipt
+# What ``invoke`` raises only before submitting, or when the node refuses the submission (its last call).
+_REFUSED = (RpcError, ChainIdMismatchError, TwoFactorError, NotUnlockedError, InvalidInputError, ConfigError,
+            LedgerError)
+_CLEARED = {"pending_private_key": None, "pending_rotation": None}
+# The options of a pending key written by an earlier version, which recorded none.
+_UNRECORDED = {"keep_old": True, "revoke_sessions": True, "reason": "resumed", "update_metadata": True}
 
 
 class RotationMixin:
     async def rotate_keys(self, address, reason="manual", invalidate_old_sessions=True, update_metadata=True,
                           backup_old_keys=None, two_factor_code=None, network=None, password=None):
-        """Install a new key on chain and in the vault; returns the new public key and the transaction hash."""
+        """Install a new key on chain and in the vault; returns the new public key and the transaction hash.
+
+        Raises RotationPendingError when the change's outcome is not known (see the module docstring).
+        """
         from .accounts import random_private_key
 
         check_reason(reason)
         if password is not None:
             await self.unlock(address, password=password, network=network)
-        found, _, store, key = await self._find(address, network)
-        entry = self._unlocked_entry(found["address"], found["network"])
+        found, _, _, _ = await self._find(address, network)
+        network, address = found["network"], found["address"]
+        entry = self._unlocked_entry(address, network)
         if entry is None:
             raise ConfigError("unlock the account (or pass its password) to rotate its key")
+        if "pending_private_key" in entry.secrets and await self.resume_rotation(address, network) == "pending":
+            raise RotationPendingError("an earlier key rotation of this account is still in flight; a new one can "
+                                       "start once resume_rotation (run on unlock) has settled it",
+                                       entry.secrets.get("pending_rotation", {}).get("tx_hash"))
+        found, _, _, _ = await self._find(address, network)
         schedule = found["account"].get("rotation") or {}
-        keep_old = schedule.get("backup_old_keys", True) if backup_old_keys is None else bool(backup_old_keys)
         new_key = random_private_key()
-        change = owner_change(found["account"]["account_class"], int(found["address"], 16),
-                              self._engine.chain_id(found["network"]), int(found["account"]["public_key"], 16),
-                              new_key, int(platform.now()))
-        await self._update_vault(found, store, key, entry, {"pending_private_key": hex_felt(new_key)}, {})
+        change = owner_change(found["account"]["account_class"], int(address, 16), self._engine.chain_id(network),
+                              int(found["account"]["public_key"], 16), new_key, int(platform.now()))
+        # An unreachable node, or one of another chain, refuses the rotation before anything is written.
+        await self._rpc(network).require_chain_id(self._engine.chain_id(network))
+        keep_old = schedule.get("backup_old_keys", True) if backup_old_keys is None else bool(backup_old_keys)
+        record = {"keep_old": keep_old, "revoke_sessions": bool(invalidate_old_sessions), "reason": reason,
+                  "update_metadata": bool(update_metadata)}
+        await self._rewrite(address, network, entry, {"pending_private_key": hex_felt(new_key),
+                                                      "pending_rotation": record})
         try:
-            tx_hash = await self.invoke(account=found["address"], network=found["network"],
-                                        two_factor_code=two_factor_code,
-                                        calls=[{"contract_address": found["address"], "entrypoint": change.entrypoint,
+            tx_hash = await self.invoke(account=address, network=network, two_factor_code=two_factor_code,
+                                        calls=[{"contract_address": address, "entrypoint": change.entrypoint,
                                                 "calldata": [hex(v) for v in change.calldata]}])
-            await self.wait_for_tx(tx_hash, network=found["network"], interval=0.5)
-        except FocError:
-            found, _, store, key = await self._find(address, network)
-            await self._update_vault(found, store, key, entry, {"pending_private_key": None}, {})
+        except _REFUSED:
+            await self._rewrite(address, network, entry, _CLEARED)
             raise
-        found, _, store, key = await self._find(address, network)
-        await self._finish_rotation(found, store, key, entry, keep_old, reason if update_metadata else None)
-        if invalidate_old_sessions:
-            await self._revoke(found["network"], found["address"])
-        await self.audit(found["network"]).append("key_rotation", address=found["address"],
-                                                  details={"reason": reason, "tx_hash": tx_hash})
-        return {"public_key": hex_felt(get_stark_key(new_key)), "previous_public_key": found["account"]["public_key"],
+        except FocError as error:
+            raise RotationPendingError("the node's answer was lost, so the key change may have been submitted; "
+                                       "the current key stays in use, resume_rotation (run on unlock) settles "
+                                       "the rotation once the chain decides") from error
+        await self._rewrite(address, network, entry, {"pending_rotation": {**record, "tx_hash": tx_hash}})
+        try:
+            await self.wait_for_tx(tx_hash, network=network, interval=0.5, timeout=RECEIPT_TIMEOUT)
+        except TransactionRevertedError:
+            await self._rewrite(address, network, entry, _CLEARED)
+            raise
+        except FocError as error:
+            raise RotationPendingError(f"the key change {tx_hash} is not confirmed yet; the current key stays in "
+                                       "use, resume_rotation (run on unlock) finishes the rotation once it lands",
+                                       tx_hash) from error
+        public_key = await self._finish_rotation(address, network, entry)
+        return {"public_key": public_key, "previous_public_key": found["account"]["public_key"],
                 "transaction_hash": tx_hash}
 
-    async def _finish_rotation(self, found, store, key, entry, keep_old, reason):
-        """Make the pending key current (one atomic vault write) and keep the old one if asked."""
-        new_key = int(entry.secrets["pending_private_key"], 16)
+    async def _rewrite(self, address, network, entry, secret_changes):
+        found, _, store, key = await self._find(address, network)
+        await self._update_vault(found, store, key, entry, secret_changes, {})
+
+    async def _finish_rotation(self, address, network, entry):
+        """Revoke sessions if asked, then make the pending key current (one vault write); its public key."""
+        record = entry.secrets.get("pending_rotation", _UNRECORDED)
+        if record["revoke_sessions"]:
+            await self._revoke(network, address)
+        found, _, store, key = await self._find(address, network)
+        new_key, now = int(entry.secrets["pending_private_key"], 16), platform.now()
         archived = list(entry.secrets.get("archived_keys", []))
-        if keep_old:
-            archived.append({"private_key": hex_felt(entry.private_key), "retired_at": platform.now()})
+        if record["keep_old"]:
+            archived.append({"private_key": hex_felt(entry.private_key), "retired_at": now})
         meta = {"public_key": hex_felt(get_stark_key(new_key))}
-        if reason is not None:
-            meta["rotated_at"], meta["rotation_reason"] = platform.now(), reason
+        if record["update_metadata"]:
+            meta["rotated_at"], meta["rotation_reason"] = now, record["reason"]
+        schedule = found["account"].get("rotation")
+        if schedule:  # the next scheduled rotation is one period after this one
+            meta["rotation"] = {**schedule, "next_at": now + SCHEDULES[schedule["schedule"]], "notified": False}
         await self._update_vault(found, store, key, entry, {
-            "private_key": hex_felt(new_key), "pending_private_key": None, "archived_keys": archived or None,
+            "private_key": hex_felt(new_key), **_CLEARED, "archived_keys": archived or None,
         }, meta)
         entry.private_key = new_key
+        details = {"reason": record["reason"], **({"tx_hash": record["tx_hash"]} if "tx_hash" in record else {})}
+        await self.audit(network).append("key_rotation", address=address, details=details)
+        return meta["public_key"]
 
     async def resume_rotation(self, address, network=None):
-        """Finish or discard an interrupted rotation by asking the chain which key owns the account."""
-        found, _, store, key = await self._find(address, network)
-        entry = self._unlocked_entry(found["address"], found["network"])
+        """Settle an interrupted rotation by asking the chain.
+
+        Returns "finished", "discarded", "pending" (undecided: asked again on the next unlock), or
+        None when there is nothing to settle or the account is locked.
+        """
+        found, _, _, _ = await self._find(address, network)
+        network, address = found["network"], found["address"]
+        entry = self._unlocked_entry(address, network)
         if entry is None or "pending_private_key" not in entry.secrets:
             return None
-        pending_public = get_stark_key(int(entry.secrets["pending_private_key"], 16))
-        (owner,) = await self._rpc(found["network"]).call_contract(
-            int(found["address"], 16), owner_view(found["account"]["account_class"]))
-        if owner == pending_public:
-            await self._finish_rotation(found, store, key, entry, True, "resumed")
-            await self._revoke(found["network"], found["address"])
+        record = entry.secrets.get("pending_rotation", _UNRECORDED)
+        client, account = self._rpc(network), int(address, 16)
+        # The owner is read last: a change that lands between these reads shows there, never as "cannot land".
+        reverted = "tx_hash" in record and await _reverted(client, int(record["tx_hash"], 16))
+        spent = "nonce_ceiling" in record and \
+            await client.get_nonce(account, "latest") > int(record["nonce_ceiling"], 16)
+        ceiling = None if "nonce_ceiling" in record else await client.get_nonce(account)
+        (owner,) = await client.call_contract(account, owner_view(found["account"]["account_class"]))
+        if owner == get_stark_key(int(entry.secrets["pending_private_key"], 16)):
+            await self._finish_rotation(address, network, entry)
             return "finished"
-        await self._update_vault(found, store, key, entry, {"pending_private_key": None}, {})
-        return "discarded"
+        if reverted or spent:
+            await self._rewrite(address, network, entry, _CLEARED)
+            return "discarded"
+        if ceiling is not None:
+            await self._rewrite(address, network, entry,
+                                {"pending_rotation": {**record, "nonce_ceiling": hex(ceiling)}})
+        return "pending"
 
     async def enable_key_rotation(self, account, schedule="monthly", rotation_type="seamless", backup_old_keys=True,
                                   notify_before_rotation=86400, network=None):
@@ -130,7 +202,7 @@ class RotationMixin:
         found, _, store, key = await self._find(address, network)
         rotation = found["account"].get("rotation")
         entry = self._unlocked_entry(found["address"], found["network"])
-        if not rotation or entry is None:
+        if not rotation or entry is None or "pending_private_key" in entry.secrets:  # in flight: resume settles it
             return False
         now, due = platform.now(), rotation["next_at"]
         if now >= due - rotation["notify_before"] and not rotation.get("notified"):
@@ -140,11 +212,18 @@ class RotationMixin:
         if now < due or rotation["type"] != "seamless":
             return False
         await self.rotate_keys(found["address"], reason="scheduled", network=found["network"],
-                               backup_old_keys=rotation["backup_old_keys"])
-        found, _, store, key = await self._find(address, network)
-        next_rotation = {**rotation, "next_at": now + SCHEDULES[rotation["schedule"]], "notified": False}
-        await self._update_vault(found, store, key, entry, {}, {"rotation": next_rotation})
+                               backup_old_keys=rotation["backup_old_keys"])  # which sets the next due time
         return True
+
+
+async def _reverted(client, tx_hash):
+    """True when the node has the transaction's receipt and it says REVERTED."""
+    try:
+        return (await client.get_transaction_receipt(tx_hash))["execution_status"] == "REVERTED"
+    except RpcError as error:
+        if error.rpc_code != TXN_HASH_NOT_FOUND:
+            raise
+        return False
 
 
 def check_reason(reason):
