@@ -49,6 +49,7 @@ _KMS_STORAGE_OPTIONS = {"type", "provider", "key_id", "region", "encryption", "c
 _ENCLAVE_STORAGE_OPTIONS = {"type", "require_biometric", "invalidate_on_biometric_change", "encryption", "compression"}
 #: Storage types whose key is not protected by a password (the key source does it).
 _PASSWORDLESS = {"kms": "KMS", "enclave": "the secure enclave"}
+_KEY_SOURCE_STORAGE = {"kms": "external_kms", "enclave": "secure_enclave"}  # a record's key source -> storage type
 _AUTH_OPTIONS = set(AUTH_OPTIONS) | {"session_timeout"}
 _DETERMINISTIC_KEY_SALT = b"foc-web/deterministic-key/v1:"
 _ADDRESS = re.compile(r"^(0x)?[0-9a-fA-F]{1,64}$")
@@ -223,7 +224,9 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
 
     @staticmethod
     def _account(found, storage_type, namespace):
+        """Public facts of a record; ``storage_type`` is the store it was found in, refined by its key source."""
         meta = found["account"]
+        storage_type = next((name for source, name in _KEY_SOURCE_STORAGE.items() if source in found), storage_type)
         return Account(
             address=found["address"], network=found["network"], public_key=meta["public_key"],
             account_class=meta["account_class"], username=meta.get("username"), storage_type=storage_type,

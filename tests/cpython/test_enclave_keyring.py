@@ -250,10 +250,13 @@ def test_secure_enclave_accounts_on_the_secret_service(tmp_path):
             storage = {"type": "secure_enclave", "require_biometric": False, "invalidate_on_biometric_change": True}
             account = await engine.accounts.create(storage=storage, private_key=0x5eed)
             await engine.accounts.lock(account.address)
-            await engine.accounts.unlock(account.address)
+            unlocked = await engine.accounts.unlock(account.address)
             key_ok = engine.accounts._private_key(account.address) == 0x5eed
+            storage_types = [account.storage_type, unlocked.storage_type,
+                             (await engine.accounts.get(account.address)).storage_type,
+                             *[a.storage_type for a in await engine.accounts.list()]]
             stored = await platform.store().get(account.storage_key)
-            return {"key_ok": key_ok, "address": account.address,
+            return {"key_ok": key_ok, "address": account.address, "storage_types": storage_types,
                     "with_password": await outcome(engine.accounts.unlock(account.address, password="x" * 16)),
                     "protection": (await engine.accounts.export(account.address))["protection"],
                     "in_clear": "5eed" in stored.lower()}
@@ -262,6 +265,7 @@ def test_secure_enclave_accounts_on_the_secret_service(tmp_path):
     """
     first = run_python(code, home, env={"FOC_HOME": str(foc_home)})
     assert first["key_ok"] and first["protection"] == "secure-enclave" and not first["in_clear"]
+    assert first["storage_types"] == ["secure_enclave"] * 4, first["storage_types"]
     assert first["with_password"] == "INVALID_CONFIG"
     # The same store opened where the keychain has no such key (a copied profile): refused, typed.
     other_home = tmp_path / "other-home"
