@@ -649,20 +649,22 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
                 secrets = await record.unseal(found, password_key, network=network, address=address,
                                               storage_key=key)
             except AuthenticationError:
-                state, locked = self._lockout.after_failure(state, platform.now())
-                await self._write_state(network, address, state)
-                failure = {"count": state["failures"] or self._lockout.max_attempts}
-                await self.audit(network).append("authentication", address=address, outcome="failure",
-                                                 details=failure)
-                if locked:
-                    await self.audit(network).append("lockout", address=address,
-                                                     details={"retry_after": state["locked_until"]})
-                    await self._security_event("multiple_failed_auth", network, address,
-                                               count=self._lockout.max_attempts)
+                await self._count_failed_try(network, address, state, "authentication")
                 raise
             if state.get("failures") or state.get("lockouts"):
                 await self._write_state(network, address, {**state, **self._lockout.after_success()})
         return found, storage_type, store, key, secrets, password_key
+
+    async def _count_failed_try(self, network, address, state, event):
+        """A wrong password or second-factor code (under the vault lock): audited, and after
+        ``max_attempts`` within the lockout window, a lockout and a ``multiple_failed_auth`` event."""
+        state, locked = self._lockout.after_failure(state, platform.now())
+        await self._write_state(network, address, state)
+        await self.audit(network).append(event, address=address, outcome="failure",
+                                         details={"count": state["failures"] or self._lockout.max_attempts})
+        if locked:
+            await self.audit(network).append("lockout", address=address, details={"retry_after": state["locked_until"]})
+            await self._security_event("multiple_failed_auth", network, address, count=self._lockout.max_attempts)
 
     async def _open_hardware(self, found, password):
         """A hardware account opens when the connected device holds its key at its path."""

@@ -214,19 +214,20 @@ class SigningMixin:
             raise TwoFactorError("this account has two-factor authentication: a code is required")
         if factor["method"] == "totp":
             await platform.require("pyotp")
-        try:
-            async with platform.lock(f"vault:{account.storage_key}"):  # the state's lock: a code is used once
-                state = await self._read_state(account.network, account.address)
+        async with platform.lock(f"vault:{account.storage_key}"):  # the state's lock: a code is used once
+            state = await self._read_state(account.network, account.address)
+            self._lockout.check(state, platform.now())  # wrong codes count toward the lockout too
+            try:
                 if factor["method"] == "totp":
                     state["totp_last_step"] = otp.verify_totp(factor["secret"], code, platform.now(),
                                                               state.get("totp_last_step"))
                 else:
                     expected, expires = self._sent_codes.pop((account.network, account.address), (None, 0))
                     otp.verify_sent_code(expected, expires, code, platform.now())
-                await self._write_state(account.network, account.address, state)
-        except TwoFactorError:
-            await self.audit(account.network).append("two_factor", address=account.address, outcome="failure")
-            raise
+            except TwoFactorError:
+                await self._count_failed_try(account.network, account.address, state, "two_factor")
+                raise
+            await self._write_state(account.network, account.address, {**state, **self._lockout.after_success()})
 
     async def _update_vault(self, found, store, key, entry, secret_changes, meta_changes):
         """Re-seal the vault with changed secrets/metadata under the unlocked key material."""

@@ -178,3 +178,56 @@ def test_event_threshold_accepts_decimal_and_hex_strings():
         "unusual_value_threshold": 16}
     assert FocEngine(security={"events": {"unusual_value_threshold": "1000"}}).security["events"] == {
         "unusual_value_threshold": 1000}
+
+
+def test_lockout_delays_double_up_to_the_maximum_and_old_failures_expire():
+    from foc_web.auth.lockout import LockoutPolicy
+
+    policy = LockoutPolicy.from_config({"max_attempts": 2, "base_delay": 10, "max_delay": 25, "window": 100})
+    state, delays = {}, []
+    now = 1000.0
+    for _ in range(3):
+        state, locked = policy.after_failure(state, now)
+        assert not locked
+        state, locked = policy.after_failure(state, now + 1)
+        assert locked
+        delays.append(state["locked_until"] - (now + 1))
+        now = state["locked_until"] + 1
+    assert delays == [10, 20, 25]  # doubling, capped at max_delay
+    with pytest.raises(AccountLockedError):
+        policy.check(state, state["locked_until"] - 0.5)
+    policy.check(state, state["locked_until"])  # over: no error
+    # Failures further apart than the window do not add up to a lockout.
+    state, _ = policy.after_failure({}, 0.0)
+    state, locked = policy.after_failure(state, 101.0)
+    assert not locked and state["failures"] == 1
+    for bad in ({"window": 0}, {"window": "1h"}, {"max_attempts": 0}, {"base_delay": 5, "max_delay": 1}):
+        with pytest.raises(ConfigError):
+            LockoutPolicy.from_config(bad)
+
+
+async def test_wrong_second_factor_codes_lock_the_account_out():
+    import pyotp
+
+    await platform.require("pyotp")
+    eng, network = engine(lockout={"max_attempts": 3, "base_delay": 600, "max_delay": 600})
+    events = []
+    eng.accounts.on("securityEvent", events.append)
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
+        good = pyotp.TOTP(secret).at(platform.now())
+        wrong = "000000" if good != "000000" else "111111"
+        for _ in range(3):
+            with pytest.raises(TwoFactorError):
+                await eng.accounts.create_session(account=account.address, two_factor_code=wrong)
+        assert [e["type"] for e in events] == ["multiple_failed_auth"]
+        with pytest.raises(AccountLockedError):  # even the right code waits for the lockout
+            await eng.accounts.create_session(account=account.address, two_factor_code=good)
+        with pytest.raises(AccountLockedError):  # and so does the password
+            await eng.accounts.unlock(account.address, password=PASSWORD)
+        log = await eng.accounts.get_audit_log(account.address, events=["two_factor", "lockout"])
+        assert [(r["event"], r["outcome"]) for r in log][-4:] == [("two_factor", "failure")] * 3 + [("lockout", "success")]
+    finally:
+        await cleanup(network)
