@@ -13,7 +13,11 @@ import time
 import traceback
 from pathlib import Path
 
+import pytest
+
 HERE = Path(__file__).resolve().parent
+#: pytest.fail() and a pytest.raises() that saw nothing raise this; it is a BaseException, not an Exception.
+_Failed = pytest.fail.Exception
 
 
 def _param_sets(function):
@@ -68,7 +72,7 @@ async def run_all(folder=HERE, only=None):
             if inspect.isawaitable(outcome):
                 await outcome
             results[test_id] = {"outcome": "passed", "error": ""}
-        except Exception:  # noqa: BLE001 - every failure is reported, not raised
+        except (Exception, _Failed):  # noqa: BLE001 - every failure is reported, not raised
             results[test_id] = {"outcome": "failed", "error": traceback.format_exc()}
         results[test_id]["seconds"] = round(time.monotonic() - started, 4)
     return results
