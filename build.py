@@ -102,8 +102,9 @@ def ensure_pyodide_wheels(name):
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
+        ensure_venv()  # its pip: the system Python may have none
         run(
-            sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
+            venv_python(), "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps",
             "--python-version", "3.14", "--only-binary=:all:", "--require-hashes",
             "-r", requirements, "-d", target,
         )
