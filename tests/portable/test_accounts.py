@@ -5,6 +5,7 @@ other's records, and removes what it wrote.
 """
 
 import asyncio
+import base64
 import json
 
 import pytest
@@ -17,6 +18,7 @@ from foc_web.errors import (
     AccountNotFoundError,
     AuthenticationError,
     ConfigError,
+    FocError,
     InvalidKeyError,
     NetworkMismatchError,
     NotUnlockedError,
@@ -30,6 +32,7 @@ from foc_web.stark.keys import get_stark_key
 
 PASSWORD = "Correct-Horse-Battery-Staple-42"
 OTHER_PASSWORD = "Tr0ub4dour&3-but-longer-than-that"
+BACKUP_PASSWORD = "Backup-Passphrase-For-Tests-77"
 # A key with a known Stark public key (the cairo-lang signing test key).
 KNOWN_KEY = 0x3C1E9550E66958296D11B60F8E8E7A7AD990D07FA65D5F7652C4A6C87D4E3CC
 
@@ -45,14 +48,10 @@ def fresh_engine(environment="production", security=None, extra_networks=0):
 
 
 async def snapshot(engine, networks):
-    """Everything the store holds for these networks (records, state and audit), as text."""
+    """Everything the store holds for these networks (records, state, sessions, audit, ...), as text."""
     store = platform.store()
-    found = {}
-    for network in networks:
-        for prefix in (f"foc_{network}_", f"foc_state_{network}", f"foc_audit_{network}"):
-            for key in await store.keys(prefix):
-                found[key] = await store.get(key)
-    return found
+    return {key: await store.get(key) for key in await store.keys("foc_")
+            if any(f"_{network}_" in key or key.endswith(f"_{network}") for network in networks)}
 
 
 async def cleanup(engine, networks):
@@ -428,22 +427,54 @@ def test_audit_retention_is_configured_per_engine():
         fresh_engine(security={"logging": {"max_record": 5000}})
 
 
+MNEMONIC = "abandon " * 11 + "about"
+
+
 async def test_no_secret_reaches_the_store_or_errors():
-    engine, nets = fresh_engine()
+    """Everything persisted, every error message and every repr, after a tour of the API that handles
+    secrets, holds no private key (hex, decimal, bytes, base64), password, mnemonic or 2FA secret."""
+    engine, nets = fresh_engine(extra_networks=1)
+    accounts = engine.accounts
     key = 0x1234567890ABCDEF1234567890ABCDEF1234567890ABCDEF1234567890ABCD
-    errors = []
+    totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    seen = []
+
+    async def attempt(coroutine):
+        try:
+            seen.append(repr(await coroutine))
+        except FocError as error:
+            seen.extend((str(error), repr(error)))
+
     try:
-        account = await engine.accounts.create(password=PASSWORD, private_key=key)
-        for attempt in ("bad-password-1!", "bad-password-2!"):
-            try:
-                await engine.accounts.unlock(account.address, password=attempt)
-            except AuthenticationError as error:
-                errors.append(str(error))
-        await engine.accounts.export(account.address)
-        everything = json.dumps(await snapshot(engine, nets)) + " ".join(errors) + repr(engine.accounts._unlocked)
-        for form in (hex(key), hex(key)[2:], str(key), format(key, "064x"), key.to_bytes(32, "big").hex(),
-                     PASSWORD):
-            assert form.lower() not in everything.lower()
+        account = await accounts.create(password=PASSWORD, private_key=key)
+        mnemonic_account = await accounts.create_from_mnemonic(mnemonic=MNEMONIC, password=PASSWORD)
+        for wrong in ("bad-password-1!", "bad-password-2!"):
+            await attempt(accounts.unlock(account.address, password=wrong))
+            await attempt(accounts.delete(account.address, password=wrong))
+            await attempt(accounts.export(account.address, password=wrong, include_private_key=True))
+            await attempt(accounts.change_password(account.address, wrong, OTHER_PASSWORD))
+            await attempt(accounts.export_keystore(account.address, wrong))
+        await attempt(accounts.unlock(account.address, password=PASSWORD))
+        await accounts.enable_2fa(account=account.address, method="totp", secret=totp_secret)  # returned to show
+        await attempt(accounts.create_session(account=account.address, two_factor_code="000000"))
+        await attempt(accounts.export(account.address))
+        await attempt(accounts.create_backup([account.address, mnemonic_account.address], BACKUP_PASSWORD))
+        await attempt(accounts.change_password(account.address, PASSWORD, OTHER_PASSWORD))
+        await attempt(accounts.switch_network(account.address, nets[1], password=OTHER_PASSWORD))
+        await attempt(accounts.get(account.address))
+        await attempt(accounts.list())
+        seed_key = int((await accounts.recover_from_mnemonic(mnemonic=MNEMONIC))[0]["private_key"], 16)
+        stored = json.dumps(await snapshot(engine, nets))
+        everything = "\n".join([stored, *seen, repr(accounts._unlocked), repr(engine)]).lower()
+        for secret in (key, seed_key):
+            raw = secret.to_bytes(32, "big")
+            for form in (hex(secret), format(secret, "x"), str(secret), raw.hex(),
+                         base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode().rstrip("=")):
+                assert form.lower() not in everything, form
+            assert raw.decode("latin-1").lower() not in everything
+        for text in (PASSWORD, OTHER_PASSWORD, BACKUP_PASSWORD, MNEMONIC, totp_secret):
+            assert text.lower() not in everything, text
+        assert len(stored) > 1000 and len(seen) > 15  # the tour really ran and wrote
     finally:
         await cleanup(engine, nets)
 
