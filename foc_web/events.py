@@ -4,7 +4,12 @@ import inspect
 import logging
 
 EVENT_NAMES = ("securityEvent",)
-SECURITY_EVENT_TYPES = ("unusual_transaction", "multiple_failed_auth", "new_device_access", "key_rotation_due")
+SECURITY_EVENT_TYPES = (
+    "unusual_transaction", "multiple_failed_auth", "new_device_access", "key_rotation_due",
+    # social recovery (foc_web/recovery/accounts.py): audited as recovery_setup, recovery_initiated,
+    # recovery_approved, recovery_cancelled and recovery_completed
+    "guardians_changed", "recovery_initiated", "recovery_approved", "recovery_cancelled", "recovery_finalized",
+)
 _log = logging.getLogger("foc_web.events")
 
 

@@ -165,7 +165,9 @@ class NativePlatform(base.Platform):
         path = Path(file_name)
         if not path.is_absolute():
             path = foc_home() / "backups" / path
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _make_private_dirs(foc_home(), path.parent)  # $FOC_HOME and backups/ 0700, even when new
+        else:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

@@ -74,6 +74,10 @@ async def connect_ledger() -> WebHidTransport:
         raise LedgerTransportError(
             "WebHID is not available: use Chrome, Edge or another Chromium browser, on an https:// page "
             "(or localhost)")
+    if getattr(hid, "requestDevice", None) is None:
+        raise LedgerTransportError(
+            "WebHID's device chooser exists only on a page's main thread, not in a Web Worker: load the engine "
+            "with worker: false (FocEngine.load({ worker: false }), or ?worker=0 in the demo) to use a Ledger")
     filters = to_js({"filters": [{"vendorId": LEDGER_VENDOR_ID}]}, dict_converter=js.Object.fromEntries)
     try:
         devices = await hid.requestDevice(filters)

@@ -9,6 +9,10 @@ cannot be edited in storage, and only the owner, with the vault open, can change
 recovery lives in the store as ``foc_recovery_{network}_{address}``; guardians approve it by
 signing SNIP-12 typed data; after the threshold weight and the delay, ``finalize_recovery``
 installs the new owner key in a new vault (the old record is archived, still encrypted).
+
+Each step is a ``securityEvent`` (``accounts.on("securityEvent", cb)``) and one audit record:
+``guardians_changed`` (audited as recovery_setup), ``recovery_initiated``, ``recovery_approved``,
+``recovery_cancelled`` and ``recovery_finalized`` (audited as recovery_completed).
 """
 
 import json
@@ -85,10 +89,13 @@ class RecoveryMixin:
                 written.append(vault["storage_key"])
         except Exception:
             for key in written:  # all or nothing: put back what was there
-                if existing[key] is None:
-                    await store.delete(key)
-                else:
-                    await store.set(key, existing[key])
+                try:
+                    if existing[key] is None:
+                        await store.delete(key)
+                    else:
+                        await store.set(key, existing[key])
+                except Exception:  # noqa: BLE001 - put back the others; the first error is the one raised
+                    continue
             raise
         for vault in to_write:
             await self.audit(vault["network"]).append("backup_restored", address=vault["address"])
@@ -111,9 +118,23 @@ class RecoveryMixin:
         if entry is None:
             raise ConfigError("only the owner can change guardians: unlock the account or pass its password")
         await self._update_vault(found, store, key, entry, {}, {"recovery": config.to_dict()})
-        await self.audit(found["network"]).append("recovery_setup", address=found["address"],
-                                                  details={"threshold": threshold, "count": len(config.guardians)})
+        await self._recovery_event("guardians_changed", "recovery_setup", found["network"], found["address"],
+                                   {"threshold": config.threshold, "count": len(config.guardians)},
+                                   guardians=[hex_felt(g.address) for g in config.guardians],
+                                   threshold=config.threshold, total_weight=config.total_weight,
+                                   recovery_delay=config.delay)
         return config.to_dict()
+
+    async def _recovery_event(self, kind, audit_event, network, address, audit_details, **details):
+        """Audit a social recovery step once (``audit_event``), then emit it as the securityEvent ``kind``.
+
+        The event has the shape of SigningMixin._security_event's, {type, network, address, time,
+        details}; the fact is audited under its own recovery event (with guardian and threshold
+        kept) rather than a second time as security_event.
+        """
+        await self.audit(network).append(audit_event, address=address, details=audit_details)
+        await self._events.emit("securityEvent", {"type": kind, "network": network, "address": address,
+                                                  "time": platform.now(), "details": details})
 
     async def _recovery_state(self, account, network):
         found, _, store, key = await self._find(account, network)
@@ -135,12 +156,16 @@ class RecoveryMixin:
         network, address = found["network"], found["address"]
         now = platform.now()
         previous = await self._read_pending(network, address)
-        nonce = previous.nonce + 1 if previous else 0
+        nonce = _fresh_nonce(None if previous is None else previous.nonce)
         pending = PendingRecovery.start(config, account=int(address, 16), new_owner_key=to_felt(new_owner, "new_owner"),
                                         nonce=nonce, now=now, expiry=int(now + expires_in))
         await platform.store().set(self._recovery_key(network, address), json.dumps(pending.to_dict()))
-        await self.audit(network).append("recovery_initiated", address=address,
-                                         details={"reason": (reason or "")[:64], "guardian": guardian})
+        initiator = None if guardian is None else hex_felt(to_felt(guardian, "guardian"))
+        await self._recovery_event("recovery_initiated", "recovery_initiated", network, address,
+                                   {"reason": (reason or "")[:64], "guardian": initiator, "nonce": nonce},
+                                   guardian=initiator, reason=(reason or "")[:64], nonce=nonce,
+                                   new_owner=hex_felt(pending.new_owner_key), expiry=pending.expiry,
+                                   threshold=config.threshold)
         return self._recovery_view(found, config, pending)
 
     def _recovery_view(self, found, config, pending):
@@ -159,8 +184,12 @@ class RecoveryMixin:
         pending.check_approvals(config, chain_id)
         pending.add_approval(config, approval, platform.now(), chain_id)
         await platform.store().set(self._recovery_key(found["network"], found["address"]), json.dumps(pending.to_dict()))
-        await self.audit(found["network"]).append("recovery_approved", address=found["address"],
-                                                  details={"guardian": approval.get("guardian")})
+        guardian = hex_felt(to_felt(approval["guardian"], "guardian"))  # verified by add_approval
+        weight = pending.approved_weight(config)
+        await self._recovery_event("recovery_approved", "recovery_approved", found["network"], found["address"],
+                                   {"guardian": guardian, "threshold": config.threshold, "nonce": pending.nonce},
+                                   guardian=guardian, approved_weight=weight, threshold=config.threshold,
+                                   nonce=pending.nonce, executable_at=pending.executable_at(config))
         return self._recovery_view(found, config, pending)
 
     async def get_recovery(self, account, network=None):
@@ -169,11 +198,20 @@ class RecoveryMixin:
         return None if pending is None else self._recovery_view(found, config, pending)
 
     async def cancel_recovery(self, account, password, network=None):
-        """The owner, with the password, cancels a pending recovery (e.g. during its delay)."""
+        """The owner, with the password, cancels a pending recovery (e.g. during its delay).
+
+        With no recovery pending there is nothing to cancel: no event, no audit record.
+        """
         await self._open(account, password, network)
         found, _, _, _ = await self._recovery_state(account, network)
-        await platform.store().delete(self._recovery_key(found["network"], found["address"]))
-        await self.audit(found["network"]).append("recovery_cancelled", address=found["address"])
+        network, address = found["network"], found["address"]
+        pending = await self._read_pending(network, address)
+        if pending is None:
+            return
+        await platform.store().delete(self._recovery_key(network, address))
+        await self._recovery_event("recovery_cancelled", "recovery_cancelled", network, address,
+                                   {"nonce": pending.nonce}, nonce=pending.nonce,
+                                   new_owner=hex_felt(pending.new_owner_key))
 
     async def finalize_recovery(self, account, new_private_key, password, network=None, auth=None):
         """Install the new owner key once guardians' weight reached the threshold and the delay is over.
@@ -211,8 +249,24 @@ class RecoveryMixin:
             await platform.store().delete(self._recovery_key(network, address))
         self._unlocked.pop(key, None)
         await self._revoke(network, address)
-        await self.audit(network).append("recovery_completed", address=address)
+        await self._recovery_event("recovery_finalized", "recovery_completed", network, address,
+                                   {"nonce": pending.nonce, "threshold": config.threshold},
+                                   nonce=pending.nonce, new_owner=hex_felt(pending.new_owner_key),
+                                   approved_weight=pending.approved_weight(config), threshold=config.threshold)
         return self._account(sealed, "encrypted_local", None)
+
+
+def _fresh_nonce(previous):
+    """A random request nonce below 2**53 (a JSON-safe number in JS), never the pending one's.
+
+    Random rather than counted: a cancelled or finalized request leaves no record to count from,
+    and a counter restarting at 0 would let the approvals of a cancelled request, replayed with
+    the same new owner and expiry (the initiator chooses ``expires_in``), count again.
+    """
+    while True:
+        nonce = int.from_bytes(platform.random_bytes(7), "big") & ((1 << 53) - 1)
+        if nonce != previous:
+            return nonce
 
 
 def _namespace_of(vault):

@@ -7,8 +7,12 @@
 // ([[requestHex, responseHex], ...], recorded from the real app; a request recorded twice gets its
 // answers in order) and sends the answer back framed the same way, as "inputreport" events with
 // a DataView `data` and reportId 0. Unrecorded requests are answered 6F00 and listed in `unexpected`.
+// A report that breaks the framing (size, report id, channel, tag, sequence, non-zero padding after
+// the APDU) makes sendReport throw, as a real device's garbage would fail, and is listed in `framingErrors`.
 // options.cancel: the chooser returns no device, as when the user cancels it; options.silent: the
-// device never answers (to test a disconnect during an exchange).
+// device never answers (to test a disconnect during an exchange); options.requireUserActivation: like
+// Chromium, requestDevice() rejects with a SecurityError unless the page has transient user activation
+// (a real click shortly before).
 globalThis.installFakeLedgerHid = function installFakeLedgerHid(exchanges, options = {}) {
   const REPORT = 64;
   const CHANNEL = 0x0101;
@@ -46,6 +50,7 @@ globalThis.installFakeLedgerHid = function installFakeLedgerHid(exchanges, optio
       this.opened = false;
       this.requests = [];
       this.unexpected = [];
+      this.framingErrors = [];
       this.pending = null; // { length, data, seq } of the APDU being received
     }
 
@@ -55,6 +60,16 @@ globalThis.installFakeLedgerHid = function installFakeLedgerHid(exchanges, optio
 
     async sendReport(reportId, data) {
       if (!this.opened) throw new DOMException("device is not opened", "InvalidStateError");
+      try {
+        this.receive(reportId, data);
+      } catch (error) {
+        this.framingErrors.push(error.message);
+        this.pending = null;
+        throw error;
+      }
+    }
+
+    receive(reportId, data) {
       const report = new Uint8Array(ArrayBuffer.isView(data) ? data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) : data);
       if (reportId !== 0 || report.length !== REPORT) throw new TypeError(`bad report: id ${reportId}, ${report.length} bytes`);
       const channel = (report[0] << 8) | report[1];
@@ -69,6 +84,9 @@ globalThis.installFakeLedgerHid = function installFakeLedgerHid(exchanges, optio
         this.pending.data.push(...report.subarray(5));
       }
       if (this.pending.data.length < this.pending.length) return;
+      if (this.pending.data.slice(this.pending.length).some((b) => b !== 0)) {
+        throw new TypeError(`non-zero padding after the APDU: ${hex(this.pending.data)}`);
+      }
       const apdu = hex(this.pending.data.slice(0, this.pending.length));
       this.pending = null;
       this.requests.push(apdu);
@@ -93,6 +111,10 @@ globalThis.installFakeLedgerHid = function installFakeLedgerHid(exchanges, optio
   const hid = new EventTarget();
   hid.filters = null;
   hid.requestDevice = async (requestOptions) => {
+    hid.activeWhenAsked = navigator.userActivation ? navigator.userActivation.isActive : null;
+    if (options.requireUserActivation && !hid.activeWhenAsked) {
+      throw new DOMException("Must be handling a user gesture to show a permission request.", "SecurityError");
+    }
     hid.filters = requestOptions.filters.map((f) => ({ ...f }));
     const wanted = hid.filters.some((f) => f.vendorId === device.vendorId);
     return options.cancel || !wanted ? [] : [device];

@@ -97,3 +97,44 @@ def test_another_device_at_the_path_is_refused(node):
         await engine.accounts.delete(account.address)
 
     asyncio.run(flow())
+
+
+def test_a_locked_hardware_account_signs_nothing(node):
+    """Created locked; unlock asks the device (no password); after lock an invoke is refused before the
+    node or the device hears of it; unlocking again asks the device again."""
+    from foc_web.errors import NotUnlockedError
+
+    version, silent_key = recorded("5a0000")[0], recorded("5a010000")[0]
+    transport = ReplayTransport([version, silent_key, silent_key])
+    public_key = int(bytes.fromhex(silent_key[1])[1:33].hex(), 16)
+    call = INVOKE["calls"][0]
+
+    async def flow():
+        engine = FocEngine(network="mainnet", rpc={"mainnet": node.url})
+        accounts = engine.accounts
+        await accounts.connect_ledger(transport)
+        earlier = len(await accounts.get_audit_log(address=INVOKE["sender_address"]))  # other tests' records
+        account = await accounts.create(public_key=hex(public_key), signer="hardware", device="ledger",
+                                        path=INVOKE["path"], address=INVOKE["sender_address"])
+        transfer = dict(account=account.address, contract_address=call["to"], entrypoint="transfer",
+                        calldata=call["calldata"], fee_multiplier=1)
+        assert not accounts.is_unlocked(account.address) and transport.remaining == 2
+        with pytest.raises(NotUnlockedError):
+            await accounts.invoke(**transfer)
+        await accounts.unlock(account.address)
+        assert accounts.is_unlocked(account.address) and transport.remaining == 1
+        await accounts.lock(account.address)
+        assert not accounts.is_unlocked(account.address)
+        with pytest.raises(NotUnlockedError):
+            await accounts.invoke(**transfer)
+        assert transport.remaining == 1  # the refused invokes sent nothing to the device
+        await accounts.unlock(account.address)
+        assert accounts.is_unlocked(account.address) and transport.remaining == 0
+        events = [entry["event"] for entry in (await accounts.get_audit_log(address=account.address))[earlier:]]
+        await accounts.delete(account.address)
+        return events
+
+    events = asyncio.run(flow())
+    assert events.count("authentication") == 2 and "lock" in events and "transaction_signing" not in events
+    assert node.transactions == {}
+    assert node.violations == []

@@ -1,6 +1,7 @@
 """Mnemonics through the accounts API: generation, typos, create and recover, every scheme."""
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,49 @@ async def test_create_and_recover_match_independent_vectors(scheme, index):
                                                              scheme=scheme, passphrase=case["passphrase"])
         assert recovered[0]["address"] == account.address
         assert int(recovered[0]["private_key"], 16) == int(case["private_key"], 16)
+    finally:
+        await cleanup(network)
+
+
+PASSPHRASE_CASES = [i for i, case in enumerate(VECTORS["cases"]) if case["passphrase"]]
+
+
+def test_vectors_have_passphrase_cases():
+    assert [VECTORS["cases"][i]["passphrase"] for i in PASSPHRASE_CASES] == ["TREZOR", "pässwörd ☃"]
+
+
+@pytest.mark.parametrize("scheme", ["bip44", "argentx", "eip2645"])
+@pytest.mark.parametrize("index", PASSPHRASE_CASES)
+async def test_passphrase_changes_the_key_to_the_independent_vector(scheme, index):
+    """A BIP39 passphrase through create_from_mnemonic / recover_from_mnemonic gives @scure's key, not the bare one."""
+    case = _vector(scheme, index)
+    eng, network = engine()
+    try:
+        account = await eng.accounts.create_from_mnemonic(mnemonic=case["mnemonic"], path=case["path"], scheme=scheme,
+                                                          passphrase=case["passphrase"], password=PASSWORD)
+        assert int(account.public_key, 16) == int(case["stark_key"], 16)
+        recovered = await eng.accounts.recover_from_mnemonic(mnemonic=case["mnemonic"], path=case["path"],
+                                                             scheme=scheme, passphrase=case["passphrase"])
+        assert recovered[0]["address"] == account.address
+        assert int(recovered[0]["private_key"], 16) == int(case["private_key"], 16)
+        assert int(recovered[0]["public_key"], 16) == int(case["stark_key"], 16)
+        # BIP39 normalizes the passphrase (NFKD): its decomposed spelling is the same passphrase.
+        decomposed = unicodedata.normalize("NFD", case["passphrase"])
+        same = await eng.accounts.recover_from_mnemonic(mnemonic=case["mnemonic"], path=case["path"], scheme=scheme,
+                                                        passphrase=decomposed)
+        assert same[0]["private_key"] == recovered[0]["private_key"]
+        # Without the passphrase (the default, and ""), or with another one, it is another key and address.
+        others = [await eng.accounts.recover_from_mnemonic(mnemonic=case["mnemonic"], path=case["path"],
+                                                           scheme=scheme, **option)
+                  for option in ({}, {"passphrase": ""}, {"passphrase": case["passphrase"] + " "})]
+        for other in others:
+            assert int(other[0]["private_key"], 16) != int(case["private_key"], 16)
+            assert other[0]["address"] != account.address
+        assert others[0] == others[1]  # no passphrase is the empty passphrase
+        plain = await eng.accounts.create_from_mnemonic(mnemonic=case["mnemonic"], path=case["path"], scheme=scheme,
+                                                        password=PASSWORD)
+        assert int(plain.public_key, 16) != int(case["stark_key"], 16) and plain.address != account.address
+        assert plain.address == others[0][0]["address"]
     finally:
         await cleanup(network)
 

@@ -51,6 +51,13 @@ def _response_ints(response_hex, *spans):
     return [int(response_hex[2 * a:2 * b], 16) for a, b in spans]
 
 
+def _path_of(request_hex):
+    """The derivation path a recorded GET_PUBKEY request carries (4-byte big-endian indices after the header)."""
+    data = bytes.fromhex(request_hex)[5:]
+    indices = [int.from_bytes(data[i:i + 4], "big") for i in range(0, len(data), 4)]
+    return "m/" + "/".join(f"{i & 0x7FFFFFFF}'" if i & 0x80000000 else str(i) for i in indices)
+
+
 def test_transcript_through_webhid(page):
     install(page, EXCHANGES)
     out = run(page, f"""
@@ -154,3 +161,228 @@ json.dumps({{"version": version, "public_key": keys.public_key, "private_key": k
     assert out["version"] == "2.3.4" and int(out["public_key"], 16) == int(device_key, 16)
     assert out["private_key"] is None and out["has_ciphertext"] is False
     assert out["hardware"] == {"device": "ledger", "path": PATH}
+
+
+# What each recorded status word must become: (LedgerError subclass, words its message must contain).
+ERROR_OUTCOMES = {
+    "6e00": ("LedgerWrongAppError", ["not the Starknet app", "open the Starknet app"]),
+    "6e01": ("LedgerWrongAppError", ["does not know this command", "open the Starknet app"]),
+    "6e02": ("LedgerError", ["P1/P2"]),
+    "6e03": ("LedgerError", ["length"]),
+    "ff00": ("LedgerPathError", ["first level is not 2645'", "m/2645'/1195502025'/1148870696'/0'/0'/index"]),
+    "ff01": ("LedgerPathError", ["does not have 6 levels", "eip2645_path"]),
+    "6985": ("LedgerUserRejectedError", ["declined on the Ledger", "Blind signing"]),
+}
+
+
+def test_every_recorded_error_answer_through_webhid(page):
+    """Each request of the errors transcript, sent verbatim over WebHID; the recorded status word
+    comes back through the fake device's HID reports and becomes its typed LedgerError."""
+    errors = VECTORS["errors"]
+    assert {case["sw"] for case in errors} == set(ERROR_OUTCOMES)  # every recorded status word is checked
+    install(page, [[case["request"], case["sw"]] for case in errors])
+    out = run(page, f"""
+from foc_web.ledger import apdu
+transport = await connect_ledger()
+
+async def raw(request_hex):
+    return apdu.split_response(await transport.exchange(bytes.fromhex(request_hex)))
+
+result = [await outcome(raw(case["request"])) for case in {errors!r}]
+await transport.close()
+import js
+json.dumps({{"outcomes": result, "requests": list(js.fakeLedger.requests),
+            "unexpected": list(js.fakeLedger.unexpected), "framing": list(js.fakeLedger.framingErrors)}})
+""")
+    assert out["requests"] == [case["request"] for case in errors]
+    assert out["unexpected"] == [] and out["framing"] == []
+    for case, got in zip(errors, out["outcomes"]):
+        error_class, words = ERROR_OUTCOMES[case["sw"]]
+        assert got["error"] == error_class, (case["what"], got)
+        assert got["status_word"] == int(case["sw"], 16), case["what"]
+        assert f"(status word {case['sw'].upper()})" in got["message"], got
+        for word in words:
+            assert word in got["message"], (case["what"], word, got["message"])
+
+
+def test_client_requests_match_the_recorded_error_cases(page):
+    """Where LedgerClient can build a recorded error request, it builds it byte for byte and gets the
+    recorded answer as its typed error; the recorded bad paths it refuses before sending anything."""
+    by_what = {case["what"]: case for case in VECTORS["errors"]}
+    rejected = by_what["GET_PUBKEY P1=1 rejected on device"]
+    install(page, [[rejected["request"], rejected["sw"]]])
+    # The two bad paths of the transcript, decoded from its requests: 5 levels, and 44' first.
+    five_levels = _path_of(by_what["GET_PUBKEY 5-element path (20 bytes)"]["request"])
+    bip44_first = _path_of(by_what["GET_PUBKEY path[0] != 2645'"]["request"])
+    assert five_levels == "m/2645'/1195502025'/1148870696'/0'/0'"
+    assert bip44_first == "m/44'/1195502025'/1148870696'/0'/0'/0"
+    out = run(page, f"""
+transport = await connect_ledger()
+client = LedgerClient(transport)
+result = {{"rejected": await outcome(client.get_public_key({PATH!r}, confirm=True)),
+          "five_levels": await outcome(client.get_public_key({five_levels!r})),
+          "bip44_first": await outcome(client.get_public_key({bip44_first!r})),
+          "sign_five_levels": await outcome(client.sign_hash({five_levels!r}, 1))}}
+await transport.close()
+import js
+result["requests"] = list(js.fakeLedger.requests)
+json.dumps(result)
+""")
+    assert (out["rejected"]["error"], out["rejected"]["status_word"]) == ("LedgerUserRejectedError", 0x6985)
+    assert "Blind signing" in out["rejected"]["message"]
+    for name in ("five_levels", "bip44_first", "sign_five_levels"):
+        assert out[name]["error"] == "LedgerPathError" and out[name]["status_word"] is None, out[name]
+        assert "m/2645'/1195502025'/1148870696'/0'/0'/index" in out[name]["message"]
+    assert "BIP44" in out["bip44_first"]["message"]
+    assert out["requests"] == [rejected["request"]]  # the bad paths never reached the device
+
+
+def test_fake_device_refuses_bad_framing(page):
+    """The double's own checks bite: a report our framing would never send is refused."""
+    install(page, EXCHANGES)
+    out = page.run_js("""
+        const device = fakeLedger;
+        await device.open();
+        const good = new Uint8Array(64);
+        good.set([0x01, 0x01, 0x05, 0x00, 0x00, 0x00, 0x05, 0x5a, 0x00, 0x00, 0x00, 0x00]);
+        const cases = {
+            short: good.slice(0, 63),
+            channel: Uint8Array.from(good, (b, i) => (i === 1 ? 0x02 : b)),
+            tag: Uint8Array.from(good, (b, i) => (i === 2 ? 0x06 : b)),
+            sequence: Uint8Array.from(good, (b, i) => (i === 4 ? 0x01 : b)),
+            padding: Uint8Array.from(good, (b, i) => (i === 20 ? 0x01 : b)),
+        };
+        const refused = {};
+        for (const [name, report] of Object.entries(cases)) {
+            try { await device.sendReport(0, report); refused[name] = false; } catch { refused[name] = true; }
+        }
+        await device.sendReport(0, good);
+        await device.close();
+        return { refused, framing: device.framingErrors.length, requests: device.requests };
+    """)
+    assert out["refused"] == {name: True for name in ("short", "channel", "tag", "sequence", "padding")}
+    assert out["framing"] == 5 and out["requests"] == [EXCHANGES[0][0]]
+
+
+def _recorded(prefix):
+    """The recorded exchanges whose request starts with this hex prefix, in order."""
+    return [[request, response] for request, response in EXCHANGES if request.startswith(prefix)]
+
+
+@pytest.fixture
+def node():
+    """tests/rpcnode.py set up for the recorded INVOKE: chain SN_MAIN, the sender at nonce 1, and a fee
+    estimate that with fee_multiplier=1 gives exactly the recorded resource bounds."""
+    from tests.rpcnode import RpcNode
+
+    invoke = VECTORS["invoke_v3"]
+    node = RpcNode(chain_id=int(invoke["chain_id"], 16)).start()
+    bounds = invoke["resource_bounds"]
+    node.estimate = {f"{resource}_{part}": int(bounds[resource][index], 16)
+                     for resource in ("l1_gas", "l2_gas", "l1_data_gas")
+                     for index, part in ((0, "consumed"), (1, "price"))}
+    yield node
+    node.stop()
+
+
+def test_hardware_account_lock_unlock_and_clear_signed_invoke(page, node):
+    """connect_ledger over WebHID, a hardware account created, locked, unlocked without a password (the
+    device's key at the path must be the account's), and the recorded INVOKE clear-signed on the device
+    and accepted by the node, which recomputes the hash and checks the signature with starknet-py."""
+    invoke = VECTORS["invoke_v3"]
+    version, silent_key, steps = _recorded("5a0000"), _recorded("5a010000"), _recorded("5a03")
+    assert len(version) == len(silent_key) == 1 and len(steps) == 7
+    device_key = int(silent_key[0][1][2:66], 16)
+    node.register_account(int(invoke["sender_address"], 16), device_key, nonce=int(invoke["nonce"], 16))
+    install(page, version + silent_key + steps)
+    call = invoke["calls"][0]
+    out = run(page, f"""
+import js
+from foc_web.engine import FocEngine
+from foc_web.errors import FocError
+
+async def code(coroutine):
+    try:
+        await coroutine
+        return "ok"
+    except FocError as error:
+        return error.code + ": " + str(error)
+
+engine = FocEngine(network="mainnet", rpc={{"mainnet": {node.url!r}}})
+accounts = engine.accounts
+result = {{"version": await accounts.connect_ledger()}}
+keys = await accounts.generate_private_key(provider="ledger", path={invoke["path"]!r})
+result["keys"] = [keys.public_key, keys.private_key]
+account = await accounts.create(public_key=keys.public_key, signer="hardware", device="ledger",
+                                path={invoke["path"]!r}, address={invoke["sender_address"]!r}, username="ledger")
+result["address"] = account.address
+result["stored"] = json.loads(js.localStorage.getItem(account.storage_key))
+transfer = dict(account=account.address, contract_address={call["to"]!r}, entrypoint="transfer",
+                calldata={call["calldata"]!r}, fee_multiplier=1)
+result["after_create"] = accounts.is_unlocked(account.address)  # a hardware account starts locked
+result["with_password"] = await code(accounts.unlock(account.address, password="Correct-Horse-Battery-Staple-42"))
+result["first_unlock"] = [await code(accounts.unlock(account.address)), accounts.is_unlocked(account.address)]
+await accounts.lock(account.address)
+result["locked"] = [accounts.is_unlocked(account.address), await code(accounts.invoke(**transfer))]
+result["unlock"] = await code(accounts.unlock(account.address))
+result["unlocked"] = accounts.is_unlocked(account.address)
+result["session"] = await code(accounts.create_session(account=account.address, duration=60))
+impostor = await accounts.create(public_key="0x1234", signer="hardware", device="ledger", path={invoke["path"]!r})
+result["impostor"] = [await code(accounts.unlock(impostor.address)), accounts.is_unlocked(impostor.address)]
+result["requests_before_invoke"] = len(js.fakeLedger.requests)
+result["tx_hash"] = await accounts.invoke(**transfer)
+log = await accounts.get_audit_log(address=account.address)
+result["audit"] = [entry["event"] for entry in log]
+await accounts.delete(impostor.address)
+await accounts.delete(account.address)
+result["requests"] = list(js.fakeLedger.requests)
+result["unexpected"] = list(js.fakeLedger.unexpected)
+result["framing"] = list(js.fakeLedger.framingErrors)
+json.dumps(result)
+""")
+    assert out["version"] == "2.3.4"
+    assert int(out["keys"][0], 16) == device_key and out["keys"][1] is None
+    assert int(out["address"], 16) == int(invoke["sender_address"], 16)
+    assert out["stored"]["hardware"] == {"device": "ledger", "path": invoke["path"]}
+    assert "ciphertext" not in out["stored"] and "cipher" not in out["stored"]
+    assert out["after_create"] is False and out["first_unlock"] == ["ok", True]
+    assert out["locked"][0] is False and out["locked"][1].startswith("ACCOUNT_NOT_UNLOCKED"), out["locked"]
+    assert out["with_password"].startswith("INVALID_CONFIG") and "no password" in out["with_password"]
+    assert out["unlock"] == "ok" and out["unlocked"] is True
+    assert "sessions are refused" in out["session"]
+    assert out["impostor"][0].startswith("LEDGER_ERROR") and "another key" in out["impostor"][0]
+    assert out["impostor"][1] is False
+    # version; the key for generate_private_key, both unlocks and the impostor's unlock; then the INVOKE.
+    # Nothing reached the device for the refused password, the locked invoke or the session.
+    assert out["requests_before_invoke"] == 5
+    assert out["requests"] == [r for r, _ in version + silent_key * 4 + steps]
+    assert out["unexpected"] == [] and out["framing"] == []
+    device_hash = int(steps[-1][1][:64], 16)
+    assert int(out["tx_hash"], 16) == device_hash and device_hash in node.transactions
+    assert node.violations == []
+    assert {"account_creation", "authentication", "lock", "transaction_signing"} <= set(out["audit"]), out["audit"]
+
+
+def test_chooser_outside_a_user_gesture(page):
+    """Chromium opens the chooser only on transient user activation; without it the error says so."""
+    install(page, EXCHANGES, requireUserActivation=True)
+    out = run(page, "json.dumps(await outcome(connect_ledger()))")
+    assert out["error"] == "LedgerTransportError" and "SecurityError" in out["message"]
+    assert "user gesture, such as a click" in out["message"]
+
+
+def test_webhid_without_a_chooser_as_in_a_worker(page):
+    """In a dedicated Web Worker Chromium exposes navigator.hid with getDevices() but no requestDevice()
+    (checked on Chromium 156): connect_ledger must say to use the main thread, as a LedgerTransportError."""
+    page.run_js("""Object.defineProperty(navigator, "hid",
+        { value: { getDevices: async () => [] }, configurable: true });""")
+    out = run(page, """
+try:
+    await connect_ledger()
+    got = {"error": None}
+except Exception as error:
+    got = {"error": type(error).__name__, "message": str(error)}
+json.dumps(got)
+""")
+    assert out["error"] == "LedgerTransportError", out
+    assert "main thread" in out["message"] or "worker" in out["message"].lower(), out
