@@ -80,7 +80,7 @@ DETAIL_KEYS = frozenset({
     "username", "account_class", "class_hash", "storage_type", "kdf", "scheme", "path", "method",
     "reason", "contract_address", "entrypoint", "tx_hash", "nonce", "chain_id", "value", "max_fee",
     "session_id", "device_id", "retry_after", "count", "failed_attempts", "old_network", "new_network",
-    "backup_id", "guardian", "guardians", "threshold", "from_address", "to_address", "format",
+    "backup_id", "guardian", "guardians", "threshold", "approved_weight", "from_address", "to_address", "format",
 })
 MAX_TEXT = 256
 MAX_LIST = 16
