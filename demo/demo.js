@@ -283,8 +283,9 @@ function showEvent(event) {
   const list = $("events-list");
   list.querySelector(".empty")?.remove();
   const item = document.createElement("li");
-  item.textContent = `${when(event.time)} ${event.type} on ${event.network} for ${short(event.address)} `
-    + JSON.stringify(event.details);
+  // details in a <code>, which may break anywhere: a long address must not widen the page
+  item.append(`${when(event.time)} ${event.type} on ${event.network} for ${short(event.address)} `,
+              Object.assign(document.createElement("code"), { textContent: JSON.stringify(event.details) }));
   list.prepend(item);
 }
 
@@ -356,7 +357,9 @@ onSubmit("restore-form", (button) => run("Restoring the backup (deriving its key
 }, button));
 
 onClick("ledger-connect-btn", (button) => run("Connecting to the Ledger (confirm on the device)", async () => {
-  $("ledger-result").textContent = JSON.stringify(await engine.accounts.connectLedger());
+  const version = await engine.accounts.connectLedger();
+  const keys = await engine.accounts.generatePrivateKey({ provider: "ledger" });
+  $("ledger-result").textContent = `Starknet app ${version}, public key ${keys.publicKey}`;
 }, button));
 
 // ------------------------------------------------------------------ go

@@ -1,10 +1,12 @@
 """docs/API.md cannot drift from the code: every method of the table has a section, every
 ```js example``` block runs in a fresh page of the built site, every ```python``` block on CPython.
+A ```js``` block that is not an example must say why it does not run (```js no-run: reason```).
 
 JS examples are ES modules importing "/static/foc-engine.js"; the test loads each as a module (a
 blob: URL, with that specifier made absolute) and waits for its top-level await to finish. Examples
 that need a node read the global RPC_URL: tests/rpcnode.py's test double, with the examples' fixed
-test key registered.
+test keys registered (ROTATION_KEY only for the rotateKeys example, whose owner change the node
+executes: the other examples keep signing with EXAMPLE_KEY).
 """
 
 import ast
@@ -25,9 +27,14 @@ from .conftest import screenshot
 
 API_MD = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 EXAMPLE_KEY = 0x2DCCCE1DA22003777062EE0870E9881B460A8B7EBA12A8D7E5E1A7D1C2B3A4F  # the docs' test key
+ROTATION_KEY = 0x1B63B034919D9CACD0B8F6A0DD044C7674EAECEEBC60F224A558912DCD266D9  # the rotateKeys example's
 _BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
 _TEXT = API_MD.read_text()
-JS_EXAMPLES = [body for lang, info, body in _BLOCK.findall(_TEXT) if lang == "js" and info.strip() == "example"]
+_JS_LANGS = {"js", "javascript", "mjs", "jsx", "ts", "typescript"}
+JS_BLOCKS = [(info.strip(), body) for lang, info, body in _BLOCK.findall(_TEXT) if lang.lower() in _JS_LANGS]
+JS_EXAMPLES = [body for info, body in JS_BLOCKS if info == "example"]
+_NO_RUN = re.compile(r"no-run:\s*\S.{9,}")  # a mark with a reason of 10+ characters
+MAX_NO_RUN = 1  # today none: every JS block of docs/API.md runs
 PY_EXAMPLES = [body for lang, info, body in _BLOCK.findall(_TEXT) if lang == "python" and "import" in body
                and "await" in body]
 
@@ -41,8 +48,8 @@ import(url).then(() => done({ ok: true }), (e) => done({ error: String(e), code:
 
 
 def _example_id(body):
-    """A readable test id: the first engine method an example calls."""
-    found = re.search(r"accounts\.(\w+)\(", body) or re.search(r"FocEngine\.(\w+)", body)
+    """A readable test id: the first engine method an example calls (other than create, which most call)."""
+    found = re.search(r"accounts\.(?!create\()(\w+)\(", body) or re.search(r"FocEngine\.(\w+)", body)
     return found.group(1) if found else "example"
 
 
@@ -51,6 +58,8 @@ def node():
     node = RpcNode().start()
     public_key = get_stark_key(EXAMPLE_KEY)
     node.register_account(compute_account_address(public_key, "openzeppelin", None), public_key)
+    rotating = get_stark_key(ROTATION_KEY)
+    node.register_account(compute_account_address(rotating, "openzeppelin", None), rotating)
     yield node
     node.stop()
 
@@ -74,6 +83,18 @@ def test_examples_were_found():
     assert len(JS_EXAMPLES) >= 10 and len(PY_EXAMPLES) >= 10
     for body in JS_EXAMPLES:
         assert 'from "/static/foc-engine.js"' in body
+
+
+def test_every_js_block_runs_or_says_why_not():
+    """A JS block is an example (run below) or marked ```js no-run: reason```; nothing else."""
+    fences = re.findall(r"^```[ \t]*(\w*)", _TEXT, re.M)
+    assert len(fences) % 2 == 0, "an unclosed ``` fence in docs/API.md"
+    opening = fences[::2]
+    assert "" not in opening, "a ``` block without a language in docs/API.md: tag it (```js example, ```python, ...)"
+    assert len(JS_BLOCKS) == sum(lang.lower() in _JS_LANGS for lang in opening)
+    unmarked = [body.splitlines()[:2] for info, body in JS_BLOCKS if info != "example" and not _NO_RUN.fullmatch(info)]
+    assert unmarked == [], "JS blocks of docs/API.md that are neither ```js example nor ```js no-run: reason"
+    assert sum(info != "example" for info, _ in JS_BLOCKS) <= MAX_NO_RUN, "keep no-run blocks to a minimum"
 
 
 @pytest.mark.parametrize("body", JS_EXAMPLES, ids=[_example_id(b) for b in JS_EXAMPLES])
