@@ -7,6 +7,7 @@ other's records, and removes what it wrote.
 import asyncio
 import base64
 import json
+from pathlib import Path
 
 import pytest
 
@@ -192,8 +193,10 @@ async def test_out_of_range_keys_are_refused(key):
 
 async def test_deterministic_keys_only_in_development():
     engine, nets = fresh_engine()
+    before = await snapshot(engine, nets)
     with pytest.raises(ConfigError, match="production"):
         await engine.accounts.generate_private_key(entropy="user-provided-entropy", salt="additional-randomness")
+    assert await snapshot(engine, nets) == before  # nothing written, not even an audit record
     dev, dev_nets = fresh_engine(environment="development")
     try:
         first = await dev.accounts.generate_private_key(entropy="user-provided-entropy", salt="additional-randomness")
@@ -251,6 +254,7 @@ async def test_records_moved_or_tampered_do_not_open():
         with pytest.raises(AuthenticationError):
             await engine.accounts.unlock(account.address, password=PASSWORD, network=nets[1])
         await store.delete(moved_key)
+        assert await store.get(account.storage_key) == original  # the real record was never touched
 
         for broken in (
             original[: len(original) // 2],                      # truncated
@@ -387,7 +391,10 @@ async def test_change_password():
     engine, nets = fresh_engine()
     try:
         account = await engine.accounts.create(password=PASSWORD, private_key=KNOWN_KEY)
+        session = await engine.accounts.create_session(account=account.address, duration=600)
         await engine.accounts.change_password(account.address, PASSWORD, OTHER_PASSWORD)
+        with pytest.raises(SessionError, match="revoked"):  # a password change ends every session
+            await engine.accounts.invoke(session=session.token, contract_address="0x1", entrypoint="transfer")
         assert not engine.accounts.is_unlocked(account.address)
         with pytest.raises(AuthenticationError):
             await engine.accounts.unlock(account.address, password=PASSWORD)
@@ -513,5 +520,30 @@ async def test_concurrent_creates_of_one_account_write_once():
         assert sum(isinstance(r, AccountExistsError) for r in results) == 2
         created = next(r for r in results if not isinstance(r, Exception))
         await engine.accounts.unlock(created.address, password=PASSWORD)
+    finally:
+        await cleanup(engine, nets)
+
+
+async def test_keys_from_a_seed_and_absurd_kdf_parameters():
+    """derive_keys/create from a raw BIP39 seed give @scure's keys (tests/vectors/derivation.json) for
+    every scheme; KDF parameters far too large are refused, and nothing is written."""
+    engine, nets = fresh_engine()
+    vectors = Path(__file__).resolve().parent.parent / "vectors" / "derivation.json"
+    case = json.loads(vectors.read_text(encoding="utf-8"))["cases"][0]
+    try:
+        for expected in case["keys"]:
+            pair = await engine.accounts.derive_keys(seed="0x" + case["seed"], path=expected["path"],
+                                                     scheme=expected["scheme"])
+            assert (int(pair.private_key, 16), int(pair.public_key, 16)) == (
+                int(expected["private_key"], 16), int(expected["stark_key"], 16)), expected
+        first = case["keys"][0]
+        account = await engine.accounts.create(password=PASSWORD, seed="0x" + case["seed"], path=first["path"])
+        assert int(account.public_key, 16) == int(first["stark_key"], 16)
+        before = await snapshot(engine, nets)
+        for params in ({"algorithm": "pbkdf2", "iterations": 10 ** 9}, {"algorithm": "argon2id", "memory": 2 * 1024 ** 2},
+                       {"algorithm": "argon2id", "parallelism": 0}, {"algorithm": "argon2id", "iterations": 1000}):
+            with pytest.raises(ConfigError):
+                await engine.accounts.create(password=PASSWORD, storage={"key_derivation": params})
+        assert await snapshot(engine, nets) == before
     finally:
         await cleanup(engine, nets)

@@ -231,3 +231,23 @@ async def test_wrong_second_factor_codes_lock_the_account_out():
         assert [(r["event"], r["outcome"]) for r in log][-4:] == [("two_factor", "failure")] * 3 + [("lockout", "success")]
     finally:
         await cleanup(network)
+
+
+async def test_disable_2fa_needs_the_password_and_a_code():
+    import pyotp
+
+    await platform.require("pyotp")
+    eng, network = engine()
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    try:
+        account = await eng.accounts.create(password=PASSWORD)
+        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
+        code = pyotp.TOTP(secret).at(platform.now())
+        with pytest.raises(AuthenticationError):
+            await eng.accounts.disable_2fa(account=account.address, password="wrong-password-123!", code=code)
+        await eng.accounts.disable_2fa(account=account.address, password=PASSWORD, code=code)
+        session = await eng.accounts.create_session(account=account.address)  # no code needed any more
+        assert session.token.startswith("fs1_")
+        assert secret not in (await platform.store().get(account.storage_key))
+    finally:
+        await cleanup(network)
