@@ -6,6 +6,7 @@ role, a session on it), so every KMS call after it is authenticated like on AWS:
 
 * ``user``: may use every KMS action; it also creates the symmetric key the tests use;
 * ``denied``: the same, plus an explicit IAM Deny on ``kms:Decrypt`` (a revoked grant);
+* ``no_generate``: the same, plus an explicit IAM Deny on ``kms:GenerateDataKey`` (may open, not seal);
 * ``role``: temporary credentials (access key, secret, session token) from STS AssumeRole on a role
   that may use every KMS action.
 
@@ -18,12 +19,19 @@ answers JSON ``{"__type": ..., "message": ...}``. The front rewrites those into 
 (code, message and status kept) so tests see what AWS sends; set ``server.front.translate_errors =
 False`` to get moto's raw XML (the client's fallback path for non-JSON answers).
 
+``SlowProxy`` is a front that holds every POST before passing it on (a KMS slower than the client's
+timeout); ``closed_port()`` is a port where nothing listens (KMS down).
+
 moto's settings and backends are process globals: ``start()`` empties the backends, ``stop()`` puts the
 settings back. One server per process at a time.
 """
 
+import http.client
+import http.server
 import json
+import socket
 import threading
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import boto3
@@ -42,7 +50,14 @@ _DENY_DECRYPT = {
         {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"},
     ],
 }
-_USERS = {"user": _ALLOW_KMS, "denied": _DENY_DECRYPT}
+_DENY_GENERATE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "kms:GenerateDataKey", "Resource": "*"},
+    ],
+}
+_USERS = {"user": _ALLOW_KMS, "denied": _DENY_DECRYPT, "no_generate": _DENY_GENERATE}
 _TRUST_ANYONE = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
 # create_user, put_user_policy, create_access_key per user; create_role, put_role_policy, assume_role.
@@ -178,3 +193,65 @@ class KmsServer:
 def start():
     """Start a server; the caller stops it with ``.stop()``."""
     return KmsServer()
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound once, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SlowProxy:
+    """A proxy on 127.0.0.1 in front of ``target``: preflights pass at once, each POST waits ``delay`` seconds
+    before it is forwarded (byte for byte, Host kept, so the signature still verifies) and answered.
+
+    ``posts`` counts the POSTs that arrived; ``stop()`` drops those still waiting."""
+
+    def __init__(self, target, delay):
+        self.delay = delay
+        self.posts = 0
+        self._stopping = threading.Event()
+        upstream = urlsplit(target)
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _forward(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.command == "POST":
+                    proxy.posts += 1
+                    if proxy._stopping.wait(proxy.delay):
+                        return
+                connection = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
+                try:
+                    connection.request(self.command, self.path, body, dict(self.headers.items()))
+                    answer = connection.getresponse()
+                    payload = answer.read()
+                    self.send_response(answer.status)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in ("connection", "transfer-encoding", "content-length"):
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except OSError:  # the client gave up (its timeout) and closed the connection
+                    pass
+                finally:
+                    connection.close()
+
+            do_POST = do_OPTIONS = _forward
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()

@@ -65,7 +65,10 @@ class LocalStorageStore(base.Store):
 
 class BrowserPlatform(base.Platform):
     def __init__(self):
-        self._subtle = js.crypto.subtle
+        self._subtle = getattr(js.crypto, "subtle", None)
+        if self._subtle is None:
+            raise UnsupportedPlatformFeature("foc_web needs Web Crypto, which browsers give only to secure contexts: "
+                                             "serve the page over https:// (or from http://localhost)")
         self._hash_wasm = None
         self._local_locks = base.InProcessLocks()
         self._loaded_packages = set()
@@ -207,12 +210,12 @@ class BrowserPlatform(base.Platform):
             return held
 
         callback = create_once_callable(granted)
-        request = locks.request(f"foc_web:{name}", callback)
+        locks.request(f"foc_web:{name}", callback)  # settles when ``held`` does, never rejected: not awaited
         await acquired
         try:
             yield
         finally:
-            release[0]()  # the lock is free once ``held`` settles; ``request`` (never rejected) need not be awaited
+            release[0]()  # the lock is free once ``held`` settles
 
     async def http_post_json(self, url, payload, timeout=30.0, headers=None):
         controller = js.AbortController.new()

@@ -140,6 +140,9 @@ async def _idb_call(method, *args):
 async def _enclave_key(key_id, create):
     """The non-extractable CryptoKey of ``key_id``; generated and stored when ``create`` and absent."""
     key = await _idb_call("get", key_id)
+    if key is not None and js.Object.prototype.toString.call(key) != "[object CryptoKey]":
+        raise EnclaveKeyMissingError("the IndexedDB entry of this record is not a CryptoKey (copied or tampered): "
+                                     "its key never leaves the browser profile that made it")
     if key is not None or not create:
         return key
     algorithm = _js_object({"name": "AES-GCM", "length": 256})

@@ -319,3 +319,253 @@ await outcome(engine.accounts.unlock({created["key"].rsplit("_", 1)[1]!r}))
         assert copied == "ENCLAVE_KEY_MISSING"
     finally:
         other.quit()
+
+
+# Everything a script of the page can read from the enclave's IndexedDB: the ids, what each stored value
+# shows (JSON, CryptoKey metadata) and what exportKey/wrapKey say about it.
+DUMP_IDB = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open("foc_web_enclave");
+open.onsuccess = () => {
+  const db = open.result;
+  const store = db.transaction("keys").objectStore("keys");
+  const ids = store.getAllKeys(), values = store.getAll();
+  values.onsuccess = async () => {
+    const records = {};
+    for (const [i, id] of ids.result.entries()) {
+      const key = values.result[i];
+      const refused = [];
+      for (const format of ["raw", "jwk", "pkcs8"]) {
+        try { await crypto.subtle.exportKey(format, key); refused.push("exported"); }
+        catch (e) { refused.push(e.name); }
+      }
+      const wrapper = await crypto.subtle.generateKey({ name: "AES-KW", length: 256 }, true, ["wrapKey"]);
+      try { await crypto.subtle.wrapKey("raw", key, wrapper, "AES-KW"); refused.push("wrapped"); }
+      catch (e) { refused.push(e.name); }
+      records[id] = { json: JSON.stringify(key), isCryptoKey: key instanceof CryptoKey, refused,
+                      readable: { type: key.type, extractable: key.extractable, algorithm: key.algorithm,
+                                  usages: key.usages } };
+    }
+    db.close();
+    done({ version: db.version, stores: [...db.objectStoreNames], records });
+  };
+};
+"""
+# Recreate the database in another profile with what the dump could read, under the same ids.
+RESTORE_IDB = """
+const [dump, done] = arguments;
+const open = indexedDB.open("foc_web_enclave", dump.version);
+open.onupgradeneeded = () => { for (const name of dump.stores) open.result.createObjectStore(name); };
+open.onsuccess = () => {
+  const tx = open.result.transaction("keys", "readwrite");
+  for (const [id, record] of Object.entries(dump.records)) tx.objectStore("keys").put(record.readable, id);
+  tx.oncomplete = () => { open.result.close(); done(true); };
+  tx.onerror = () => done(String(tx.error));
+};
+"""
+# Unlock each address: "opened", the FocError's code, or "untyped <name>: <message>" for any other exception.
+FORGE_IDB = """
+const [ids, done] = arguments;
+const keys = await Promise.all(ids.map(() =>
+  crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"])));
+const open = indexedDB.open("foc_web_enclave");
+open.onsuccess = () => {
+  const tx = open.result.transaction("keys", "readwrite");
+  ids.forEach((id, i) => tx.objectStore("keys").put(keys[i], id));
+  tx.oncomplete = () => { open.result.close(); done(true); };
+};
+"""
+OPEN_ACCOUNTS = """
+from foc_web.engine import FocEngine
+
+async def any_outcome(awaitable):
+    try:
+        await awaitable
+    except FocError as error:
+        return error.code
+    except Exception as error:
+        return f"untyped {type(error).__name__}: {error}"
+    return "opened"
+
+engine = FocEngine(network="sepolia")
+[await any_outcome(engine.accounts.unlock(a)) for a in ADDRESSES]
+"""
+
+
+def test_a_copy_of_local_storage_and_indexeddb_opens_nothing_without_the_authenticator(browser, local_url):
+    """An attacker's script copies all it can read (localStorage, and the IndexedDB database with its
+    non-extractable keys) into a fresh profile of the same origin with no authenticator: nothing opens."""
+    add_authenticator(browser)
+    boot(browser, local_url)
+    created = py(browser, """
+from foc_web.engine import FocEngine
+engine = FocEngine(network="sepolia")
+plain = await engine.accounts.create(storage={"type": "secure_enclave"}, private_key=0x51)
+bio = await engine.accounts.create(storage={"type": "secure_enclave", "require_biometric": True}, private_key=0x52)
+[plain.address, plain.storage_key, bio.address, bio.storage_key]
+""")
+    addresses = [created[0], created[2]]
+    local = browser.execute_script("return Object.fromEntries(Object.entries(localStorage));")
+    assert {created[1], created[3]} <= set(local)
+    dump = browser.execute_async_script(DUMP_IDB)
+    assert set(dump["records"]) == {created[1], created[3]}  # one key per record, under its storage key
+    for record in dump["records"].values():
+        assert record["isCryptoKey"] and record["json"] == "{}"  # the key material is not in anything readable
+        assert record["readable"] == {"type": "secret", "extractable": False, "usages": ["encrypt", "decrypt"],
+                                      "algorithm": {"name": "AES-GCM", "length": 256}}
+        assert record["refused"] == ["InvalidAccessError"] * 4  # exportKey raw/jwk/pkcs8, wrapKey
+
+    other = fresh_driver()  # a new profile, same origin, no virtual authenticator
+    try:
+        boot(other, local_url)
+        other.execute_script("for (const [k, v] of Object.entries(arguments[0])) localStorage.setItem(k, v);", local)
+        assert other.execute_async_script(RESTORE_IDB, dump) is True
+        assert set(other.execute_async_script(DUMP_IDB)["records"]) == set(dump["records"])
+        copied = py(other, f"ADDRESSES = {addresses!r}\n" + OPEN_ACCOUNTS)
+        # The best a copier can put there instead: its own non-extractable AES-GCM keys under the same ids.
+        other.execute_async_script(FORGE_IDB, list(dump["records"]))
+        assert other.execute_async_script(DUMP_IDB)["records"] == dump["records"]  # indistinguishable to script
+        forged = py(other, f"ADDRESSES = {addresses!r}\n" + OPEN_ACCOUNTS)
+        # Without the IndexedDB database at all (a plain localStorage dump): the same typed error.
+        other.execute_async_script("""const done = arguments[arguments.length - 1];
+const request = indexedDB.deleteDatabase("foc_web_enclave"); request.onsuccess = () => done(true);""")
+        without_idb = py(other, f"ADDRESSES = {addresses!r}\n" + OPEN_ACCOUNTS)
+    finally:
+        other.quit()
+    assert forged == ["INVALID_TAG", "INVALID_TAG"], forged  # the outer layer, before any WebAuthn prompt
+    assert without_idb == ["ENCLAVE_KEY_MISSING", "ENCLAVE_KEY_MISSING"], without_idb
+    # ...while the original profile, with its authenticator, still opens both.
+    assert py(browser, f"ADDRESSES = {addresses!r}\n" + OPEN_ACCOUNTS) == ["opened", "opened"]
+    # Nothing opened from the copy, and it says so with a typed error.
+    assert all(outcome in ("ENCLAVE_KEY_MISSING", "ENCLAVE_UNAVAILABLE") for outcome in copied), copied
+
+
+# Run Python, returning [error class, code, message] of a FocError, or "ok".
+FAILURE = """
+async def failure(awaitable):
+    try:
+        await awaitable
+    except FocError as error:
+        return [type(error).__name__, error.code, str(error)]
+    return "ok"
+"""
+LIST_IDB = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open("foc_web_enclave");
+open.onupgradeneeded = () => open.result.createObjectStore("keys");
+open.onsuccess = () => {
+  const ids = open.result.transaction("keys").objectStore("keys").getAllKeys();
+  ids.onsuccess = () => { open.result.close(); done(ids.result); };
+};
+"""
+
+
+def test_biometric_records_on_an_ip_origin_are_refused_as_unavailable(browser, site_url):
+    """http://127.0.0.1:PORT is a secure context with IndexedDB, but WebAuthn refuses IP origins: creating or
+    opening a require_biometric record is EnclaveUnavailableError (never a hang, never a silent downgrade)."""
+    assert site_url.startswith("http://127.0.0.1:")
+    authenticator = add_authenticator(browser)  # present and willing: only the origin is wrong
+    boot(browser, site_url)
+    result = py(browser, FAILURE + """
+import js
+from foc_web.engine import FocEngine
+engine = FocEngine(network="sepolia")
+bio = {"type": "secure_enclave", "require_biometric": True}
+out = {"secure_context": bool(js.isSecureContext), "origin": js.location.origin}
+before = sorted(js.Object.keys(js.localStorage).to_py())
+out["create"] = await failure(engine.accounts.create(storage=bio, private_key=0xB10))
+out["written"] = sorted(set(js.Object.keys(js.localStorage).to_py()) - set(before))
+out["rp_id_localhost"] = await failure(enclave.wrap_data_key("vault-rp", bytes(32), require_biometric=True,
+                                                             rp_id="localhost"))
+# Control: the same origin keeps plain enclave accounts (IndexedDB key only, no WebAuthn).
+plain = await engine.accounts.create(storage={"type": "secure_enclave"}, private_key=0xB11)
+out["written_by_plain"] = sorted(set(js.Object.keys(js.localStorage).to_py()) - set(before))
+await engine.accounts.lock(plain.address)
+out["plain"] = await failure(engine.accounts.unlock(plain.address))
+# A biometric record whose IndexedDB layer this origin holds (its registration stubbed, as if the record
+# came from before a move to an IP address): opening it reaches WebAuthn, which refuses.
+real_register = enclave_browser._register
+async def registered_elsewhere(key_id, salt, rp_id):
+    return b"\\x01" * 16, js.Uint8Array.new(32).buffer
+enclave_browser._register = registered_elsewhere
+try:
+    moved = await engine.accounts.create(storage=bio, private_key=0xB12)
+finally:
+    enclave_browser._register = real_register
+await engine.accounts.lock(moved.address)
+out["open"] = await failure(engine.accounts.unlock(moved.address))
+out["open_unlocked"] = engine.accounts.is_unlocked(moved.address)
+out["keys"] = [plain.storage_key, moved.storage_key]
+out
+""")
+    assert result["secure_context"] is True and result["origin"] == site_url.rstrip("/")
+    created = ["EnclaveUnavailableError", "ENCLAVE_UNAVAILABLE",
+               "WebAuthn refused to create a credential here (SecurityError): check the origin and rp_id"]
+    assert result["create"] == created
+    assert result["rp_id_localhost"] == created
+    assert result["written"] == []  # no vault record, no state, no audit entry
+    assert result["plain"] == "ok" and result["keys"][0] in result["written_by_plain"]  # the diff sees writes
+    assert result["open"] == ["EnclaveUnavailableError", "ENCLAVE_UNAVAILABLE",
+                              "WebAuthn refused to use the credential here (SecurityError): check the origin and rp_id"]
+    assert result["open_unlocked"] is False
+    # Neither refused creation reached IndexedDB or the authenticator.
+    assert sorted(browser.execute_async_script(LIST_IDB)) == sorted(result["keys"])
+    assert credentials(browser, authenticator) == []
+
+
+# An async JS body run in the page with `site` and `args` (as tests/browser/test_facade.py does).
+JS_RUNNER = """
+const done = arguments[arguments.length - 1];
+const [site, args, body] = arguments;
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction("site", "args", body)(site, args).then((value) => done({ value }), (e) => done({ error: String(e) }));
+"""
+
+
+def test_biometric_records_in_a_web_worker_are_refused_as_unavailable(browser, local_url):
+    """The facade's worker mode: Python in a Web Worker has IndexedDB but no navigator.credentials."""
+    authenticator = add_authenticator(browser)
+    browser.get(local_url + "index.html")
+    outcome = browser.execute_async_script(JS_RUNNER, local_url, [], """
+const { FocEngine } = await import(site + "static/foc-engine.js");
+const engine = await FocEngine.load({ worker: true });
+const failure = async (promise) => {
+  try { await promise; return "ok"; } catch (e) { return { code: e.code, name: e.name, message: e.message }; }
+};
+const before = Object.keys(localStorage).sort();
+const bio = await failure(engine.accounts.create({ storage: { type: "secure_enclave", requireBiometric: true },
+                                                  privateKey: "0xb20" }));
+const written = Object.keys(localStorage).filter((k) => !before.includes(k));
+const plain = await engine.accounts.create({ storage: { type: "secure_enclave" }, privateKey: "0xb21" });
+const writtenByPlain = Object.keys(localStorage).filter((k) => !before.includes(k));
+await engine.accounts.lock(plain.address);
+const reopened = await failure(engine.accounts.unlock(plain.address));
+const listed = (await engine.accounts.list()).map((a) => a.address);
+const mode = engine.mode;
+engine.close();
+return { mode, bio, written, writtenByPlain, reopened, listed, plain: plain.address, plainKey: plain.storageKey };
+""")
+    assert "error" not in outcome, outcome
+    r = outcome["value"]
+    assert r["mode"] == "worker"
+    assert r["bio"]["code"] == "ENCLAVE_UNAVAILABLE" and r["bio"]["name"] == "EnclaveUnavailableError"
+    assert r["bio"]["message"] == "WebAuthn is not available here (it needs a page, not a worker)"
+    assert r["written"] == [] and r["plainKey"] in r["writtenByPlain"]  # the same diff sees the plain create
+    assert r["reopened"] == "ok" and r["listed"] == [r["plain"]]  # the worker keeps plain enclave accounts
+    assert credentials(browser, authenticator) == []
+
+
+def test_an_insecure_context_gets_a_clear_error(site_url):
+    """http://<a domain other than localhost> is no secure context: no Web Crypto, no WebAuthn."""
+    port = site_url.rsplit(":", 1)[1].strip("/")
+    insecure = f"http://foc-insecure.test:{port}/"
+    driver = start_chromium("--host-resolver-rules=MAP foc-insecure.test 127.0.0.1")
+    try:
+        driver.get(insecure + "index.html")
+        context = driver.execute_script("return [isSecureContext, !!crypto.subtle, !!navigator.credentials]")
+        booted = driver.execute_async_script(BOOT, insecure, SETUP)
+    finally:
+        driver.quit()
+    assert context == [False, False, False]
+    assert booted != "ok"
+    assert "secure context" in booted, booted

@@ -1,7 +1,9 @@
 """external_kms on CPython against moto's KMS with signatures and IAM checked (tests/kms_server.py).
 
 boto3 is the reference client: it opens what foc_web seals. Every failure must surface as its typed
-error, return nothing, write nothing, and never show a credential.
+error, return nothing, write nothing, and never show a credential. (seal_with_kms/open_with_kms never
+write to the store, so "write nothing" here is only a guard; that a failed accounts.create writes no
+record, state or audit entry is checked in tests/kms_accounts_scenario.py, on CPython and in Pyodide.)
 """
 
 import base64
@@ -162,10 +164,7 @@ async def test_moto_raw_xml_403_falls_back_to_auth_error(server):
     assert error.aws_code is None and "403" in str(error)
 
 
-def closed_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+closed_port = kms_server.closed_port
 
 
 async def test_server_down_is_unavailable(server):
@@ -183,6 +182,24 @@ async def test_server_that_never_answers_times_out(server):
         error = await expect_failure(KmsUnavailableError, seal(kms))
     assert time.monotonic() - started < 5
     assert "timed out" in str(error)
+
+
+async def test_server_slower_than_the_timeout_is_unavailable(server):
+    slow = kms_server.SlowProxy(server.url, delay=30)
+    try:
+        kms = AwsKms.from_config(server.config(endpoint=slow.url, timeout=0.5), env={})
+        started = time.monotonic()
+        error = await expect_failure(KmsUnavailableError, seal(kms))
+        elapsed, posts = time.monotonic() - started, slow.posts
+    finally:
+        slow.stop()
+    assert posts == 1 and elapsed < 5 and "timed out" in str(error)
+    quick = kms_server.SlowProxy(server.url, delay=0.2)  # control: under the timeout the proxy is transparent
+    try:
+        sealed = await seal(AwsKms.from_config(server.config(endpoint=quick.url), env={}))
+    finally:
+        quick.stop()
+    assert await open_with_kms(AwsKms.from_config(server.config(), env={}), sealed, **PLACE) == SECRETS
 
 
 async def test_credentials_never_appear_in_errors_reprs_or_logs(server, caplog):
