@@ -10,11 +10,22 @@ from foc_web.errors import AccountLockedError, AuthenticationError, ConfigError,
 from foc_web.platform.keys import make_key
 
 PASSWORD = "Correct-Horse-Battery-Staple-42"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def engine(**security):
     network = "e" + platform.random_bytes(4).hex()
     return FocEngine(network=network, rpc={network: "http://127.0.0.1:9/rpc"}, security=security or None), network
+
+
+async def totp_account(eng):
+    """A new account with TOTP on (secret TOTP_SECRET), and its code for now."""
+    await platform.require("pyotp")
+    import pyotp
+
+    account = await eng.accounts.create(password=PASSWORD)
+    await eng.accounts.enable_2fa(account=account.address, method="totp", secret=TOTP_SECRET)
+    return account, pyotp.TOTP(TOTP_SECRET).at(platform.now())
 
 
 async def cleanup(network):
@@ -146,15 +157,9 @@ async def test_email_codes_and_a_reload_without_a_sender():
 
 
 async def test_a_totp_code_is_used_once_even_by_concurrent_calls():
-    import pyotp
-
-    await platform.require("pyotp")
     eng, network = engine()
-    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     try:
-        account = await eng.accounts.create(password=PASSWORD)
-        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
-        code = pyotp.TOTP(secret).at(platform.now())
+        account, code = await totp_account(eng)
         outcomes = await asyncio.gather(
             *(eng.accounts.create_session(account=account.address, two_factor_code=code) for _ in range(3)),
             return_exceptions=True)
@@ -207,17 +212,11 @@ def test_lockout_delays_double_up_to_the_maximum_and_old_failures_expire():
 
 
 async def test_wrong_second_factor_codes_lock_the_account_out():
-    import pyotp
-
-    await platform.require("pyotp")
     eng, network = engine(lockout={"max_attempts": 3, "base_delay": 600, "max_delay": 600})
     events = []
     eng.accounts.on("securityEvent", events.append)
-    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     try:
-        account = await eng.accounts.create(password=PASSWORD)
-        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
-        good = pyotp.TOTP(secret).at(platform.now())
+        account, good = await totp_account(eng)
         wrong = "000000" if good != "000000" else "111111"
         for _ in range(3):
             with pytest.raises(TwoFactorError):
@@ -234,20 +233,14 @@ async def test_wrong_second_factor_codes_lock_the_account_out():
 
 
 async def test_disable_2fa_needs_the_password_and_a_code():
-    import pyotp
-
-    await platform.require("pyotp")
     eng, network = engine()
-    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     try:
-        account = await eng.accounts.create(password=PASSWORD)
-        await eng.accounts.enable_2fa(account=account.address, method="totp", secret=secret)
-        code = pyotp.TOTP(secret).at(platform.now())
+        account, code = await totp_account(eng)
         with pytest.raises(AuthenticationError):
             await eng.accounts.disable_2fa(account=account.address, password="wrong-password-123!", code=code)
         await eng.accounts.disable_2fa(account=account.address, password=PASSWORD, code=code)
         session = await eng.accounts.create_session(account=account.address)  # no code needed any more
         assert session.token.startswith("fs1_")
-        assert secret not in (await platform.store().get(account.storage_key))
+        assert TOTP_SECRET not in (await platform.store().get(account.storage_key))
     finally:
         await cleanup(network)
