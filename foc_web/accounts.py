@@ -566,13 +566,19 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     def _hold(self, key, network, address, entry):
         """Keep an unlocked key in memory until its session_timeout, when a timer locks it again."""
         self._unlocked[key] = entry
-        asyncio.get_running_loop().call_later(max(entry.expires_at - platform.now(), 0), self._auto_lock,
-                                              key, network, address, entry)
+        self._schedule_auto_lock(key, network, address, entry)
+
+    def _schedule_auto_lock(self, key, network, address, entry):
+        platform.call_later(max(entry.expires_at - platform.now(), 0),
+                            lambda: self._auto_lock(key, network, address, entry))
 
     def _auto_lock(self, key, network, address, entry):
         """session_timeout: forget the key, as ``lock`` does, and revoke the account's sessions."""
         if self._unlocked.get(key) is not entry:
             return  # locked, or unlocked again, since
+        if platform.now() < entry.expires_at:  # a timer capped below a long timeout: wait again
+            self._schedule_auto_lock(key, network, address, entry)
+            return
         del self._unlocked[key]
         task = asyncio.ensure_future(self._revoke(network, address))
         self._auto_locks.add(task)

@@ -31,6 +31,7 @@ aes_ctr = current.aes_ctr
 argon2id = current.argon2id
 scrypt = current.scrypt
 now = current.now
+call_later = current.call_later
 http_post_json = current.http_post_json
 lock = current.lock
 save_file = current.save_file

@@ -162,6 +162,14 @@ class Platform(abc.ABC):
         """Seconds since the Unix epoch, as a float."""
 
     @abc.abstractmethod
+    def call_later(self, delay, callback):
+        """Run ``callback()`` (plain, not async) about ``delay`` seconds from now, on this event loop.
+
+        A pending call never keeps a process alive (Node's timer is unref'd), and very long delays
+        may fire early (browsers cap timers at about 24.8 days): callers check the time again.
+        """
+
+    @abc.abstractmethod
     async def http_post_json(self, url, payload, timeout=30.0, headers=None):
         """POST ``payload`` as JSON; returns ``(status, parsed_body)``.
 

@@ -63,6 +63,9 @@ class LocalStorageStore(base.Store):
         return sorted(found)
 
 
+_MAX_TIMER_MS = 2 ** 31 - 1  # setTimeout's limit; longer delays fire at once
+
+
 class BrowserPlatform(base.Platform):
     def __init__(self):
         self._subtle = getattr(js.crypto, "subtle", None)
@@ -177,6 +180,11 @@ class BrowserPlatform(base.Platform):
 
     def now(self):
         return js.Date.now() / 1000.0
+
+    def call_later(self, delay, callback):
+        timer = js.setTimeout(create_once_callable(callback), min(int(delay * 1000), _MAX_TIMER_MS))
+        if hasattr(timer, "unref"):  # Node: a pending auto-lock must not keep the process alive
+            timer.unref()
 
     async def save_file(self, file_name, text):
         """A download: a Blob, an object URL and a clicked <a download> link (needs a page)."""

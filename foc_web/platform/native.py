@@ -160,6 +160,9 @@ class NativePlatform(base.Platform):
     def now(self):
         return time.time()
 
+    def call_later(self, delay, callback):
+        asyncio.get_running_loop().call_later(delay, callback)
+
     async def save_file(self, file_name, text):
         """Relative names land in $FOC_HOME/backups/; absolute paths are used as given."""
         path = Path(file_name)
