@@ -47,8 +47,6 @@ RECEIPT_TIMEOUT = 300.0  # seconds rotate_keys waits for the change's receipt
 _REFUSED = (RpcError, ChainIdMismatchError, TwoFactorError, NotUnlockedError, InvalidInputError, ConfigError,
             LedgerError)
 _CLEARED = {"pending_private_key": None, "pending_rotation": None}
-# The options of a pending key written by an earlier version, which recorded none.
-_UNRECORDED = {"keep_old": True, "revoke_sessions": True, "reason": "resumed", "update_metadata": True}
 
 
 class RotationMixin:
@@ -71,7 +69,7 @@ class RotationMixin:
         if "pending_private_key" in entry.secrets and await self.resume_rotation(address, network) == "pending":
             raise RotationPendingError("an earlier key rotation of this account is still in flight; a new one can "
                                        "start once resume_rotation (run on unlock) has settled it",
-                                       entry.secrets.get("pending_rotation", {}).get("tx_hash"))
+                                       entry.secrets["pending_rotation"].get("tx_hash"))
         found, _, _, _ = await self._find(address, network)
         schedule = found["account"].get("rotation") or {}
         new_key = random_private_key()
@@ -115,7 +113,7 @@ class RotationMixin:
 
     async def _finish_rotation(self, address, network, entry):
         """Revoke sessions if asked, then make the pending key current (one vault write); its public key."""
-        record = entry.secrets.get("pending_rotation", _UNRECORDED)
+        record = entry.secrets["pending_rotation"]  # written with the pending key
         if record["revoke_sessions"]:
             await self._revoke(network, address)
         found, _, store, key = await self._find(address, network)
@@ -148,7 +146,7 @@ class RotationMixin:
         entry = self._unlocked_entry(address, network)
         if entry is None or "pending_private_key" not in entry.secrets:
             return None
-        record = entry.secrets.get("pending_rotation", _UNRECORDED)
+        record = entry.secrets["pending_rotation"]  # written with the pending key
         client, account = self._rpc(network), int(address, 16)
         # The owner is read last: a change that lands between these reads shows there, never as "cannot land".
         reverted = "tx_hash" in record and await _reverted(client, int(record["tx_hash"], 16))
