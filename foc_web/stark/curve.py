@@ -5,8 +5,8 @@ point at infinity. Inside, sums run in Jacobian coordinates (x = X/Z^2, y = Y/Z^
 table points (mixed addition) and one inversion at the end.
 
 ``mul_base`` is the fixed-base multiplication used on secrets (private keys, nonces). It is
-written with constant time in mind as far as Python allows: the scalar is recoded into 32
-odd signed digits (no zero digit, so no skipped window and no special case), every window does
+written with constant time in mind as far as Python allows: the scalar is recoded into 23
+odd signed 11-bit digits (no zero digit, so no skipped window and no special case), every window does
 one table lookup and one addition, and the proof that no addition meets a doubling or the
 point at infinity is in ``_fixed_base_jacobian``. Python big integers are not constant time and
 the final inversion is variable time, as in noble/@scure. ``unsafe_*`` functions branch on
@@ -198,48 +198,53 @@ def window_sum(X, Y, Z, tables, digits):
     return X, Y, Z
 
 
-def odd_multiple_tables(base, windows):
-    """Fixed-base tables: tables[i][e] = (2e - 255) * 256^i * base (affine), e in [0, 256).
+def _batch_add_affine(points, addends):
+    """[p + q for p, q in zip(points, addends)], affine, x(p) != x(q), with one inversion."""
+    p = P
+    diffs = [x2 - x1 for (x1, _), (x2, _) in zip(points, addends)]
+    prefix = []
+    acc = 1
+    for d in diffs:
+        prefix.append(acc)
+        acc = acc * d % p
+    inv = pow(acc, -1, p)
+    out = [None] * len(points)
+    for i in range(len(points) - 1, -1, -1):
+        x1, y1 = points[i]
+        x2, y2 = addends[i]
+        lam = (y2 - y1) * (inv * prefix[i] % p) % p
+        inv = inv * diffs[i] % p
+        x3 = (lam * lam - x1 - x2) % p
+        out[i] = (x3, (lam * (x1 - x3) - y1) % p)
+    return out
 
-    Entry e and entry 255 - e are negatives of each other, so only the 128 positive odd
-    multiples per window are computed, all windows at once with one batched inversion per step.
+
+def odd_multiple_tables(base, windows, bits=8):
+    """Fixed-base tables: tables[i][e] = (2e - 2^bits + 1) * 2^(bits i) * base (affine), e < 2^bits.
+
+    Entry e and entry 2^bits - 1 - e are negatives of each other, so only the 2^(bits-1)
+    positive odd multiples m B of each window's base B = 2^(bits i) base are computed. They
+    are built in bits - 1 rounds, one inversion each for all windows: the odd multiples below
+    2^t, each plus 2^t B, are the odd multiples from 2^t to 2^(t+1). Distinct multiples of a
+    point of prime order never share an x, so the affine sums have no special case.
     """
     X, Y, Z = base[0], base[1], 1
     jac = []
     for _ in range(windows):
-        jac.append((X, Y, Z))  # 256^i * base
-        X, Y, Z = _double(X, Y, Z)
-        jac.append((X, Y, Z))  # 2 * 256^i * base
-        for _ in range(7):
+        for _ in range(bits):
+            jac.append((X, Y, Z))  # 2^t B for t < bits, then the next window's B
             X, Y, Z = _double(X, Y, Z)
-    affine = _batch_to_affine(jac)
-    current = affine[0::2]
-    steps = affine[1::2]
-    positives = [[pt] for pt in current]
-    p = P
-    order = range(windows - 1, -1, -1)
-    for _ in range(127):
-        # current[i] += steps[i] in affine coordinates, inverting all x differences at once
-        diffs = [x2 - x1 for (x1, _), (x2, _) in zip(current, steps)]
-        prefix = []
-        acc = 1
-        for d in diffs:
-            prefix.append(acc)
-            acc = acc * d % p
-        inv = pow(acc, -1, p)
-        nxt = [None] * windows
-        for i in order:
-            x1, y1 = current[i]
-            x2, y2 = steps[i]
-            lam = (y2 - y1) * (inv * prefix[i] % p) % p
-            inv = inv * diffs[i] % p
-            x3 = (lam * lam - x1 - x2) % p
-            nxt[i] = (x3, (lam * (x1 - x3) - y1) % p)
-        current = nxt
-        for row, pt in zip(positives, current):
-            row.append(pt)
+    powers = _batch_to_affine(jac)
+    rows = [[powers[i * bits]] for i in range(windows)]
+    for t in range(1, bits):
+        points = [point for row in rows for point in row]
+        addends = [powers[i * bits + t] for i, row in enumerate(rows) for _ in row]
+        sums = _batch_add_affine(points, addends)
+        size = len(rows[0])
+        for i, row in enumerate(rows):
+            row.extend(sums[i * size:(i + 1) * size])
     tables = []
-    for row in positives:
+    for row in rows:
         negatives = [(x, P - y) for x, y in reversed(row)]
         tables.append(negatives + row)
     return tables
@@ -248,33 +253,48 @@ def odd_multiple_tables(base, windows):
 # ---------------------------------------------------------------------------------------------
 # Fixed-base multiplication by the generator
 
-_G_TABLES = None  # 32 windows x 256 entries, built at first use
+# 23 windows of 11 bits: 22 additions per product (8-bit windows took 31), for 2.8 MiB of
+# tables in Pyodide (23 x 1024 points, and their negatives) built in about 0.1 s at first use.
+# 23 * 11 = 253 bits hold the digits of every odd scalar below 2^253 (k, or k + EC_ORDER).
+_G_WINDOW_BITS = 11
+_G_WINDOWS = 23
+_G_TABLES = None
 
 
 def _generator_tables():
     global _G_TABLES
     if _G_TABLES is None:
-        _G_TABLES = odd_multiple_tables(GENERATOR, 32)
+        _G_TABLES = odd_multiple_tables(GENERATOR, _G_WINDOWS, _G_WINDOW_BITS)
     return _G_TABLES
 
 
-def _signed_odd_digits(k):
-    """Bytes e_i with k = sum (2 e_i - 255) 256^i, for odd k < 2^256 + 1.
+_G_SHIFTS = tuple(range(0, _G_WINDOWS * _G_WINDOW_BITS, _G_WINDOW_BITS))
+_G_DIGIT_MASK = (1 << _G_WINDOW_BITS) - 1
+_G_OFFSET = (1 << _G_WINDOWS * _G_WINDOW_BITS) - 1
 
-    With E = (k + 2^256 - 1) / 2 = sum e_i 256^i: sum (2 e_i - 255) 256^i = 2E - (2^256 - 1) = k.
+
+def _signed_odd_digits(k):
+    """Table indices e_i with k = sum (2 e_i - 2^11 + 1) 2^(11 i), for odd k < 2^253 + 1.
+
+    With E = (k + 2^253 - 1) / 2 = sum e_i 2^(11 i): sum (2 e_i - 2^11 + 1) 2^(11 i)
+    = 2E - (2^253 - 1) = k.
     """
-    return ((k + (1 << 256) - 1) >> 1).to_bytes(32, "little")
+    e = (k + _G_OFFSET) >> 1
+    mask = _G_DIGIT_MASK
+    return [e >> shift & mask for shift in _G_SHIFTS]
 
 
 def _fixed_base_jacobian(k):
     """k * G in Jacobian coordinates for 1 <= k < EC_ORDER, with a fixed sequence of operations.
 
-    Even k is replaced by the odd EC_ORDER - k and the result negated. The digits d_i are odd,
-    |d_i| <= 255, the top one in [1, 15], so the partial sum S_i = sum_{j<i} d_j 256^j is odd with
-    |S_i| < 256^i <= |d_i 256^i|: for i <= 30 neither S_i - d_i 256^i nor S_{i+1} can be 0 mod n
-    (their size is below 2^248 < n). At i = 31, S_32 = k' in [1, n); S_31 = d 2^248 - n would
-    need n/2 < d 2^248 < n (d in {5, 7}) and n - d 2^248 < 2^248 (d >= 8) at once: impossible.
-    So no addition meets a doubling or infinity and the incomplete formula is exact.
+    Even k is replaced by the odd EC_ORDER - k and the result negated. The digits d_i are odd
+    with |d_i| < 2^11 (w = 11 bits, T = 242 the top window's shift), so the partial sum
+    S_i = sum_{j<i} d_j 2^(w j) is odd with |S_i| < 2^(w i) <= |d_i 2^(w i)|: below the top
+    window, S_i + d_i 2^(w i) and S_i - d_i 2^(w i) are nonzero and smaller than
+    2^(w (i + 1) + 1) <= 2^243 < n, so no addition meets infinity or a doubling. At the top,
+    S + d 2^T = k' lies in [1, n); a doubling would need S = d 2^T - n with |S| < 2^T and
+    k' = 2 d 2^T - n < n, i.e. n - 2^T < d 2^T < n: d = floor(n / 2^T) = 512, but d is odd.
+    So the incomplete formula is exact.
     """
     tables = _generator_tables()
     flip = 1 - (k & 1)
@@ -399,7 +419,7 @@ def _unsafe_mul2_jacobian(k1: int, p1, k2: int, p2):
 
     Terms on other points share their doublings (Straus-Shamir, width-5 wNAF); a term on
     GENERATOR uses the fixed-base tables instead, which need no doubling at all. An even
-    scalar k there is replaced by k + EC_ORDER (odd, below 2^253, still 32 signed digits).
+    scalar k there is replaced by k + EC_ORDER (odd, below 2^253, still 23 signed digits).
     """
     fixed, variable = [], []
     for k, point in ((k1, p1), (k2, p2)):

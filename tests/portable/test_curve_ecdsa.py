@@ -97,7 +97,7 @@ def test_mul_base_range():
 
 # keys --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("vector", VECTORS["stark_keys"])
+@pytest.mark.parametrize("vector", VECTORS["stark_keys"] + VECTORS["stark_keys_window_edges"])
 def test_stark_key(vector):
     assert keys.get_stark_key(_int(vector["private_key"])) == _int(vector["stark_key"])
     assert keys.get_stark_key(vector["private_key"]) == _int(vector["stark_key"])

@@ -161,6 +161,16 @@ def main():
         for (k, h), (r, s) in zip(scure_inputs, sigs)
     ]
 
+    # Scalars at the edges of curve.mul_base's 11-bit signed windows (23 windows, top at bit
+    # 242): around every window boundary, every digit at its largest (2^243 - 1) or smallest
+    # (6 * 2^243 + 1) value, and the two odd top digits next to n / 2^242.
+    window_edges = [2**243 - 1, 6 * 2**243 + 1, 511 * 2**242, 511 * 2**242 + 1, 2**251 - 1, N - 2**242]
+    for shift in range(11, 253, 11):
+        window_edges += [2**shift - 1, 2**shift, 2**shift + 1]
+    window_edges = sorted({k for k in window_edges if 0 < k < N})
+    stark_keys_window_edges = [{"private_key": hex(k), "stark_key": hex(private_to_stark_key(k))}
+                               for k in window_edges]
+
     out = {
         "source": (
             "tests/vectors/gen_stark_core.py: stark_keys, pedersen, hash_on_elements and "
@@ -173,6 +183,7 @@ def main():
             "ecdsa_test.cc and starknet-py tests/unit/hash/utils_test.py"
         ),
         "stark_keys": stark_keys,
+        "stark_keys_window_edges": stark_keys_window_edges,
         "public_keys": public_keys,
         "public_key_published": STARKEX_PUBLIC_KEY,
         "pedersen": pedersen,
