@@ -253,8 +253,9 @@ def odd_multiple_tables(base, windows, bits=8):
 # ---------------------------------------------------------------------------------------------
 # Fixed-base multiplication by the generator
 
-# 23 windows of 11 bits: 22 additions per product (8-bit windows took 31), for 2.8 MiB of
-# tables in Pyodide (23 x 1024 points, and their negatives) built in about 0.1 s at first use.
+# 23 windows of 11 bits: 22 additions per product (8-bit windows took 31), for 4.8 MiB of
+# tables in Pyodide (23 x 1024 points and their negatives), built in about 0.1 s at first use
+# (bench/browser_stark.py measures both).
 # 23 * 11 = 253 bits hold the digits of every odd scalar below 2^253 (k, or k + EC_ORDER).
 _G_WINDOW_BITS = 11
 _G_WINDOWS = 23
