@@ -26,6 +26,26 @@ def _u8(data):
     return to_js(bytes(data))
 
 
+#: From this size on, Web Crypto gets a view of Pyodide's memory instead of a copy: a copy costs
+#: about 0.3 ms per MiB, a view about 25 us whatever the size.
+_VIEW_MIN_BYTES = 1 << 16
+
+
+def _with_u8(data, call):
+    """call(data as a Uint8Array), for Web Crypto methods only: they copy their input before they
+    return (WebCrypto spec: "get a copy of the bytes held by" the argument), so the view of
+    Pyodide's memory is released right after the call, before anything can move that memory."""
+    if len(data) < _VIEW_MIN_BYTES:
+        return call(_u8(data))
+    proxy = create_proxy(bytes(data))
+    view = proxy.getBuffer("u8")
+    try:
+        return call(view.data)
+    finally:
+        view.release()
+        proxy.destroy()
+
+
 def _js_object(mapping):
     return to_js(mapping, dict_converter=js.Object.fromEntries)
 
@@ -111,13 +131,15 @@ class BrowserPlatform(base.Platform):
     async def aes_gcm_encrypt(self, key, iv, plaintext, aad=b""):
         base.check_aes_gcm_args(key, iv)
         cryptokey = await self._import_key(key, "AES-GCM", ["encrypt"])
-        return _buffer_bytes(await self._subtle.encrypt(self._gcm_params(iv, aad), cryptokey, _u8(plaintext)))
+        params = self._gcm_params(iv, aad)
+        return _buffer_bytes(await _with_u8(plaintext, lambda data: self._subtle.encrypt(params, cryptokey, data)))
 
     async def aes_gcm_decrypt(self, key, iv, ciphertext, aad=b""):
         base.check_aes_gcm_args(key, iv)
         cryptokey = await self._import_key(key, "AES-GCM", ["decrypt"])
         try:
-            plain = await self._subtle.decrypt(self._gcm_params(iv, aad), cryptokey, _u8(ciphertext))
+            params = self._gcm_params(iv, aad)
+            plain = await _with_u8(ciphertext, lambda data: self._subtle.decrypt(params, cryptokey, data))
         except JsException as error:
             if getattr(error, "name", "") == "OperationError":
                 raise InvalidTag() from None
@@ -128,7 +150,7 @@ class BrowserPlatform(base.Platform):
         base.check_aes_ctr_args(key, counter_block)
         cryptokey = await self._import_key(key, "AES-CTR", ["encrypt"])
         params = _js_object({"name": "AES-CTR", "counter": _u8(counter_block), "length": 128})
-        return _buffer_bytes(await self._subtle.encrypt(params, cryptokey, _u8(data)))
+        return _buffer_bytes(await _with_u8(data, lambda u8: self._subtle.encrypt(params, cryptokey, u8)))
 
     async def _hash_wasm_module(self):
         """hash-wasm's ES module, imported once from the site that served Pyodide."""

@@ -8,7 +8,9 @@ import pytest
 from foc_web import platform
 from foc_web.errors import InvalidTag
 
-KAT = json.loads((Path(__file__).resolve().parent.parent / "vectors" / "platform_kat.json").read_text())
+VECTORS = Path(__file__).resolve().parent.parent / "vectors"
+KAT = json.loads((VECTORS / "platform_kat.json").read_text())
+LARGE = json.loads((VECTORS / "platform_large.json").read_text())
 
 
 def test_runtime_is_named():
@@ -69,6 +71,28 @@ async def test_aes_gcm_any_tampering_raises_invalid_tag():
         await platform.aes_gcm_decrypt(wrong_key, iv, sealed, aad)
 
 
+def _large_input(size):
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+@pytest.mark.parametrize("vector", LARGE["aes_gcm"])
+async def test_aes_gcm_large_inputs(vector):
+    # From 64 KiB on, the browser hands Web Crypto a view of Pyodide's memory instead of a copy.
+    key, iv, aad = (bytes.fromhex(LARGE[k]) for k in ("key", "iv", "aad"))
+    plaintext = _large_input(vector["size"])
+    sealed = await platform.aes_gcm_encrypt(key, iv, plaintext, aad)
+    assert len(sealed) == vector["size"] + 16
+    assert platform.sha256(sealed).hex() == vector["sha256_sealed"]
+    assert await platform.aes_gcm_decrypt(key, iv, sealed, aad) == plaintext
+    tampered = bytearray(sealed)
+    tampered[len(sealed) // 2] ^= 0x80
+    with pytest.raises(InvalidTag):
+        await platform.aes_gcm_decrypt(key, iv, bytes(tampered), aad)
+    # a bytearray or memoryview input is read as its bytes
+    assert await platform.aes_gcm_encrypt(key, iv, bytearray(plaintext), aad) == sealed
+    assert await platform.aes_gcm_decrypt(key, iv, memoryview(sealed), aad) == plaintext
+
+
 async def test_aes_gcm_refuses_bad_sizes():
     with pytest.raises(ValueError):
         await platform.aes_gcm_encrypt(bytes(16), bytes(12), b"x")
@@ -116,6 +140,15 @@ async def test_aes_ctr(vector):
     plaintext = bytes.fromhex(vector["plaintext"])
     ciphertext = await platform.aes_ctr(key, counter, plaintext)
     assert ciphertext.hex() == vector["ciphertext"]
+    assert await platform.aes_ctr(key, counter, ciphertext) == plaintext
+
+
+@pytest.mark.parametrize("vector", LARGE["aes_ctr"])
+async def test_aes_ctr_large_inputs(vector):
+    key, counter = bytes.fromhex(LARGE["key"]), bytes.fromhex(LARGE["counter"])
+    plaintext = _large_input(vector["size"])
+    ciphertext = await platform.aes_ctr(key, counter, plaintext)
+    assert platform.sha256(ciphertext).hex() == vector["sha256_ciphertext"]
     assert await platform.aes_ctr(key, counter, ciphertext) == plaintext
 
 
