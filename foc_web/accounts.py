@@ -740,13 +740,21 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
     async def change_password(self, address, old_password, new_password, network=None, namespace=None, auth=None):
         """Re-encrypt the vault under a new password (fresh salt and IV)."""
         policy, _ = self._parse_auth(auth)
-        found, _, store, key, secrets, _ = await self._open(address, old_password, network, namespace)
+        found, _, store, key, secrets, password_key = await self._open(address, old_password, network, namespace)
         if "kdf" not in found:
             raise ConfigError("this account has no password: it is protected by KMS or the secure enclave")
         await check_password(policy, new_password, found["account"].get("username"))
-        params = {k: v for k, v in found["kdf"].items() if k != "salt"}
         async with platform.lock(f"vault:{key}"):
-            await self._reseal(found, secrets, new_password, store, key, params)
+            # Re-seal the vault as it is now: another tab or process may have written it since it was opened.
+            text = await store.get(key)
+            if text is None:
+                raise AccountNotFoundError(f"no account {found['address']} on network {found['network']!r} any more")
+            current = record.parse(text)
+            if current != found:
+                secrets = await record.unseal(current, password_key, network=found["network"],
+                                              address=found["address"], storage_key=key)
+            params = {k: v for k, v in current["kdf"].items() if k != "salt"}
+            await self._reseal(current, secrets, new_password, store, key, params)
         self._unlocked.pop(key, None)
         await self._revoke(found["network"], found["address"])
         await self.audit(found["network"]).append("password_change", address=found["address"])

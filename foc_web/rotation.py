@@ -49,6 +49,12 @@ _REFUSED = (RpcError, ChainIdMismatchError, TwoFactorError, NotUnlockedError, In
 _CLEARED = {"pending_private_key": None, "pending_rotation": None}
 
 
+def _if_pending(pending, changes):
+    """Vault changes that apply only while ``pending`` is still the stored pending key: another tab
+    or process may have settled it, and started another rotation, since this engine looked."""
+    return lambda secrets: changes if secrets.get("pending_private_key") == pending else None
+
+
 class RotationMixin:
     async def rotate_keys(self, address, reason="manual", invalidate_old_sessions=True, update_metadata=True,
                           backup_old_keys=None, two_factor_code=None, network=None, password=None):
@@ -80,24 +86,33 @@ class RotationMixin:
         keep_old = schedule.get("backup_old_keys", True) if backup_old_keys is None else bool(backup_old_keys)
         record = {"keep_old": keep_old, "revoke_sessions": bool(invalidate_old_sessions), "reason": reason,
                   "update_metadata": bool(update_metadata)}
-        await self._rewrite(address, network, entry, {"pending_private_key": hex_felt(new_key),
-                                                      "pending_rotation": record})
+
+        def start(secrets):  # under the vault's lock: one rotation at a time, whichever tab started it
+            if "pending_private_key" in secrets:
+                raise RotationPendingError("a rotation of this account started elsewhere (another tab or "
+                                           "process) is still in flight; resume_rotation settles it",
+                                           secrets["pending_rotation"].get("tx_hash"))
+            return {"pending_private_key": hex_felt(new_key), "pending_rotation": record}
+
+        await self._rewrite(address, network, entry, start)
+        ours = hex_felt(new_key)
         try:
             tx_hash = await self.invoke(account=address, network=network, two_factor_code=two_factor_code,
                                         calls=[{"contract_address": address, "entrypoint": change.entrypoint,
                                                 "calldata": [hex(v) for v in change.calldata]}])
         except _REFUSED:
-            await self._rewrite(address, network, entry, _CLEARED)
+            await self._rewrite(address, network, entry, _if_pending(ours, _CLEARED))
             raise
         except FocError as error:
             raise RotationPendingError("the node's answer was lost, so the key change may have been submitted; "
                                        "the current key stays in use, resume_rotation (run on unlock) settles "
                                        "the rotation once the chain decides") from error
-        await self._rewrite(address, network, entry, {"pending_rotation": {**record, "tx_hash": tx_hash}})
+        submitted = {"pending_rotation": {**record, "tx_hash": tx_hash}}
+        await self._rewrite(address, network, entry, _if_pending(ours, submitted))
         try:
             await self.wait_for_tx(tx_hash, network=network, interval=0.5, timeout=RECEIPT_TIMEOUT)
         except TransactionRevertedError:
-            await self._rewrite(address, network, entry, _CLEARED)
+            await self._rewrite(address, network, entry, _if_pending(ours, _CLEARED))
             raise
         except FocError as error:
             raise RotationPendingError(f"the key change {tx_hash} is not confirmed yet; the current key stays in "
@@ -112,27 +127,34 @@ class RotationMixin:
         await self._update_vault(found, store, key, entry, secret_changes, {})
 
     async def _finish_rotation(self, address, network, entry):
-        """Revoke sessions if asked, then make the pending key current (one vault write); its public key."""
-        record = entry.secrets["pending_rotation"]  # written with the pending key
+        """Revoke sessions if asked, then make the pending key current (one vault write); its public key.
+
+        The write is made from the vault as stored at that moment: if another tab or process has
+        settled this rotation first, nothing is written or audited twice.
+        """
+        pending, record = entry.secrets["pending_private_key"], entry.secrets["pending_rotation"]
         if record["revoke_sessions"]:
             await self._revoke(network, address)
         found, _, store, key = await self._find(address, network)
-        new_key, now = int(entry.secrets["pending_private_key"], 16), platform.now()
-        archived = list(entry.secrets.get("archived_keys", []))
-        if record["keep_old"]:
-            archived.append({"private_key": hex_felt(entry.private_key), "retired_at": now})
-        meta = {"public_key": hex_felt(get_stark_key(new_key))}
+        now = platform.now()
+        meta = {"public_key": hex_felt(get_stark_key(int(pending, 16)))}
         if record["update_metadata"]:
             meta["rotated_at"], meta["rotation_reason"] = now, record["reason"]
         schedule = found["account"].get("rotation")
         if schedule:  # the next scheduled rotation is one period after this one
             meta["rotation"] = {**schedule, "next_at": now + SCHEDULES[schedule["schedule"]], "notified": False}
-        await self._update_vault(found, store, key, entry, {
-            "private_key": hex_felt(new_key), **_CLEARED, "archived_keys": archived or None,
-        }, meta)
-        entry.private_key = new_key
-        details = {"reason": record["reason"], **({"tx_hash": record["tx_hash"]} if "tx_hash" in record else {})}
-        await self.audit(network).append("key_rotation", address=address, details=details)
+
+        def finish(secrets):
+            if secrets.get("pending_private_key") != pending:
+                return None  # settled elsewhere
+            archived = list(secrets.get("archived_keys", []))
+            if record["keep_old"]:
+                archived.append({"private_key": secrets["private_key"], "retired_at": now})
+            return {"private_key": pending, **_CLEARED, "archived_keys": archived or None}
+
+        if await self._update_vault(found, store, key, entry, finish, meta):
+            details = {"reason": record["reason"], **({"tx_hash": record["tx_hash"]} if "tx_hash" in record else {})}
+            await self.audit(network).append("key_rotation", address=address, details=details)
         return meta["public_key"]
 
     async def resume_rotation(self, address, network=None):
@@ -143,10 +165,11 @@ class RotationMixin:
         """
         found, _, _, _ = await self._find(address, network)
         network, address = found["network"], found["address"]
+        await self._refresh_unlocked(address, network)  # another tab or process may have settled it
         entry = self._unlocked_entry(address, network)
         if entry is None or "pending_private_key" not in entry.secrets:
             return None
-        record = entry.secrets["pending_rotation"]  # written with the pending key
+        pending, record = entry.secrets["pending_private_key"], entry.secrets["pending_rotation"]
         client, account = self._rpc(network), int(address, 16)
         # The owner is read last: a change that lands between these reads shows there, never as "cannot land".
         reverted = "tx_hash" in record and await _reverted(client, int(record["tx_hash"], 16))
@@ -154,15 +177,15 @@ class RotationMixin:
             await client.get_nonce(account, "latest") > int(record["nonce_ceiling"], 16)
         ceiling = None if "nonce_ceiling" in record else await client.get_nonce(account)
         (owner,) = await client.call_contract(account, owner_view(found["account"]["account_class"]))
-        if owner == get_stark_key(int(entry.secrets["pending_private_key"], 16)):
+        if owner == get_stark_key(int(pending, 16)):
             await self._finish_rotation(address, network, entry)
             return "finished"
         if reverted or spent:
-            await self._rewrite(address, network, entry, _CLEARED)
+            await self._rewrite(address, network, entry, _if_pending(pending, _CLEARED))
             return "discarded"
         if ceiling is not None:
             await self._rewrite(address, network, entry,
-                                {"pending_rotation": {**record, "nonce_ceiling": hex(ceiling)}})
+                                _if_pending(pending, {"pending_rotation": {**record, "nonce_ceiling": hex(ceiling)}}))
         return "pending"
 
     async def enable_key_rotation(self, account, schedule="monthly", rotation_type="seamless", backup_old_keys=True,

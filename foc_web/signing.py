@@ -18,7 +18,15 @@ import json
 from . import platform
 from .auth import otp
 from .auth.permissions import Permissions, transaction_value
-from .errors import ConfigError, InvalidInputError, SessionError, TwoFactorError
+from .errors import (
+    AccountNotFoundError,
+    AuthenticationError,
+    ConfigError,
+    InvalidInputError,
+    NotUnlockedError,
+    SessionError,
+    TwoFactorError,
+)
 from .events import EventEmitter
 from .platform.keys import make_key
 from .rpc.client import RpcClient, invoke_v3_request, resource_bounds_from_estimate
@@ -229,20 +237,62 @@ class SigningMixin:
                 raise
             await self._write_state(account.network, account.address, {**state, **self._lockout.after_success()})
 
+    async def _reload_unlocked(self, found, store, key, entry):
+        """The record as stored now, with ``entry`` updated from its secrets; call under the vault's lock.
+
+        Another tab, process or engine may have rotated the key, turned 2FA on or off or changed the
+        password since this engine unlocked the account: acting on this engine's copy would sign
+        with a retired key, skip a new second factor, or write old secrets back over new ones. If
+        the entry's key no longer opens the record (a new password), the account is locked here.
+        """
+        text = await store.get(key)
+        current = record.parse(text) if text is not None else None
+        if current is None or (current["network"], current["address"]) != (found["network"], found["address"]):
+            raise AccountNotFoundError(f"no account {found['address']} on network {found['network']!r} any more")
+        if entry.password_key is None:  # a hardware account: nothing is sealed
+            return current
+        try:
+            entry.secrets = await record.unseal(current, entry.password_key, network=found["network"],
+                                                address=found["address"], storage_key=key)
+        except AuthenticationError:
+            if self._unlocked.get(key) is entry:
+                del self._unlocked[key]
+            raise NotUnlockedError("this account's vault was sealed again elsewhere (a new password?): "
+                                   "unlock it again") from None
+        entry.private_key = int(entry.secrets["private_key"], 16)
+        return current
+
     async def _update_vault(self, found, store, key, entry, secret_changes, meta_changes):
-        """Re-seal the vault with changed secrets/metadata under the unlocked key material."""
-        secrets = {**entry.secrets, **secret_changes}
-        secrets = {k: v for k, v in secrets.items() if v is not None}
-        meta = {**found["account"], **meta_changes}
-        meta = {k: v for k, v in meta.items() if v is not None}
+        """Re-seal the vault with changed secrets/metadata under the unlocked key material.
+
+        A read-modify-write of the record as stored now, under the vault's lock (see
+        ``_reload_unlocked``). ``secret_changes`` is a dict, or a function of the current secrets
+        returning one (None: nothing to write); a None value removes that secret.
+        """
         async with platform.lock(f"vault:{key}"):
+            current = await self._reload_unlocked(found, store, key, entry)
+            changes = secret_changes(entry.secrets) if callable(secret_changes) else secret_changes
+            if changes is None:
+                return False
+            secrets = {k: v for k, v in {**entry.secrets, **changes}.items() if v is not None}
+            meta = {k: v for k, v in {**current["account"], **meta_changes}.items() if v is not None}
             sealed = await record.seal(
-                secrets, entry.password_key, key_source=record.key_source_of(found), network=found["network"],
-                address=found["address"],
-                storage_key=key, account=meta, compression=found["compression"], created_at=found.get("created_at"),
+                secrets, entry.password_key, key_source=record.key_source_of(current), network=current["network"],
+                address=current["address"], storage_key=key, account=meta, compression=current["compression"],
+                created_at=current.get("created_at"),
             )
             await store.set(key, json.dumps(sealed))
         entry.secrets = secrets
+        entry.private_key = int(secrets["private_key"], 16)
+        return True
+
+    async def _refresh_unlocked(self, address, network):
+        """Bring this engine's unlocked copy of an account up to date with its vault (if unlocked)."""
+        entry = self._unlocked_entry(address, network)
+        if entry is not None:
+            found, _, store, key = await self._find(address, network)
+            async with platform.lock(f"vault:{key}"):
+                await self._reload_unlocked(found, store, key, entry)
 
     # ------------------------------------------------------------------ transactions
 
@@ -268,6 +318,7 @@ class SigningMixin:
             return await self._invoke_serialized(view, session, parsed_calls, two_factor_code, fee_multiplier, tip)
 
     async def _invoke_serialized(self, view, session, parsed_calls, two_factor_code, fee_multiplier, tip):
+        await self._refresh_unlocked(view.address, view.network)  # the key and 2FA as stored now
         if session is not None:
             _, _, live = await self._find_session(session)  # again: under the lock, with its latest uses
             rules = Permissions.from_option(_permissions_option(live["permissions"]))

@@ -211,3 +211,30 @@ async def test_backup_and_session_options(node, keep):
     else:  # the session signs on, with the new key (the node checks it against the new owner)
         assert setup.chain_owner() != get_stark_key(setup.old_key)
         assert await setup.signs(session=session.token)
+
+
+async def test_two_engines_on_one_vault_one_rotation_and_the_new_key_everywhere(node):
+    # Two engines on one store: two tabs of an origin, or two processes sharing ~/.foc.
+    setup = await Setup(node).create()
+    first, other = setup.engine.accounts, setup.fresh_engine().accounts
+    await other.unlock(setup.address, password=PASSWORD)  # unlocked with the old key
+    held = hold_owner_changes(node)
+    with pytest.raises(RotationPendingError):
+        await first.rotate_keys(setup.address, reason="first")
+    pending = (await setup.stored_secrets())["pending_private_key"]
+    with pytest.raises(RotationPendingError) as raised:  # not a second pending key over the first
+        await other.rotate_keys(setup.address, reason="second")
+    assert "started elsewhere" in str(raised.value)
+    assert (await setup.stored_secrets())["pending_private_key"] == pending
+    assert len(held) == 1
+
+    land(node, held)
+    assert await first.resume_rotation(setup.address) == "finished"
+    assert await other.resume_rotation(setup.address) is None  # settled already: nothing written twice
+    assert setup.chain_owner() == get_stark_key(int(pending, 16))
+    assert await setup.signs(other), "the other engine signs with the new key, not the one it unlocked"
+    await other.enable_key_rotation(setup.address, schedule="monthly")  # a later write from the other engine
+    stored = await setup.stored_secrets()
+    assert stored["private_key"] == pending and "pending_private_key" not in stored
+    assert [entry["private_key"] for entry in stored["archived_keys"]] == [hex(setup.old_key)]
+    assert len(await first.get_audit_log(setup.address, events="key_rotation")) == 1

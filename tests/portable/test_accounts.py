@@ -24,6 +24,7 @@ from foc_web.errors import (
     NetworkMismatchError,
     NotUnlockedError,
     SessionError,
+    TwoFactorError,
     VaultFormatError,
     WeakPasswordError,
 )
@@ -545,5 +546,53 @@ async def test_keys_from_a_seed_and_absurd_kdf_parameters():
             with pytest.raises(ConfigError):
                 await engine.accounts.create(password=PASSWORD, storage={"key_derivation": params})
         assert await snapshot(engine, nets) == before
+    finally:
+        await cleanup(engine, nets)
+
+
+def another_engine(nets):
+    """A second engine on the same store: another tab of the origin, or another process on ~/.foc."""
+    return FocEngine(network=nets[0], rpc={name: "http://127.0.0.1:9/rpc" for name in nets})
+
+
+ANY_CALL = {"contract_address": "0x1", "entrypoint": "transfer", "calldata": []}
+
+
+async def test_a_second_factor_turned_on_by_another_engine_is_enforced_and_kept():
+    engine, nets = fresh_engine()
+    other = another_engine(nets).accounts
+    try:
+        account = await engine.accounts.create(password=PASSWORD)
+        await other.unlock(account.address, password=PASSWORD)  # before the account had 2FA
+        await engine.accounts.enable_2fa(account=account.address, method="totp", secret="JBSWY3DPEHPK3PXP")
+        with pytest.raises(TwoFactorError):  # asked before anything is signed or sent
+            await other.invoke(account=account.address, **ANY_CALL)
+        await other.enable_key_rotation(account.address, schedule="monthly")  # a vault write from the other engine
+        reloaded = another_engine(nets).accounts
+        await reloaded.unlock(account.address, password=PASSWORD)
+        with pytest.raises(TwoFactorError):  # that write kept the second factor
+            await reloaded.invoke(account=account.address, **ANY_CALL)
+    finally:
+        await cleanup(engine, nets)
+
+
+async def test_a_password_changed_by_another_engine_never_leaves_a_vault_nobody_can_open():
+    engine, nets = fresh_engine()
+    other = another_engine(nets).accounts
+    try:
+        account = await engine.accounts.create(password=PASSWORD)
+        await other.unlock(account.address, password=PASSWORD)
+        await engine.accounts.change_password(account.address, PASSWORD, OTHER_PASSWORD)
+        before = await snapshot(engine, nets)
+        with pytest.raises(NotUnlockedError):  # its key no longer opens the vault: it must not write with it
+            await other.enable_key_rotation(account.address, schedule="monthly")
+        assert await snapshot(engine, nets) == before
+        assert not other.is_unlocked(account.address)
+        await other.unlock(account.address, password=OTHER_PASSWORD)
+        await other.enable_key_rotation(account.address, schedule="monthly")
+        reloaded = another_engine(nets).accounts
+        await reloaded.unlock(account.address, password=OTHER_PASSWORD)
+        with pytest.raises(AuthenticationError):
+            await reloaded.unlock(account.address, password=PASSWORD)
     finally:
         await cleanup(engine, nets)
