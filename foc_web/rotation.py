@@ -86,16 +86,16 @@ class RotationMixin:
         keep_old = schedule.get("backup_old_keys", True) if backup_old_keys is None else bool(backup_old_keys)
         record = {"keep_old": keep_old, "revoke_sessions": bool(invalidate_old_sessions), "reason": reason,
                   "update_metadata": bool(update_metadata)}
+        ours = hex_felt(new_key)
 
         def start(secrets):  # under the vault's lock: one rotation at a time, whichever tab started it
             if "pending_private_key" in secrets:
                 raise RotationPendingError("a rotation of this account started elsewhere (another tab or "
                                            "process) is still in flight; resume_rotation settles it",
                                            secrets["pending_rotation"].get("tx_hash"))
-            return {"pending_private_key": hex_felt(new_key), "pending_rotation": record}
+            return {"pending_private_key": ours, "pending_rotation": record}
 
         await self._rewrite(address, network, entry, start)
-        ours = hex_felt(new_key)
         try:
             tx_hash = await self.invoke(account=address, network=network, two_factor_code=two_factor_code,
                                         calls=[{"contract_address": address, "entrypoint": change.entrypoint,
