@@ -96,10 +96,19 @@ class FocEngine:
         security["logging"] = {"enabled": bool(logging.get("enabled", True)), "level": logging.get("level", "detailed"),
                                "max_records": max_records}
         security["events"] = _check_events(security.get("events"))
+        security["two_factor"] = _check_two_factor(security.get("two_factor"))
         return security
 
     def __repr__(self):
         return f"FocEngine(network={self.network!r}, environment={self.environment!r})"
+
+
+def _check_two_factor(option):
+    """``{"required": bool}``: with ``required``, software accounts sign only once they have 2FA."""
+    option = {} if option is None else option
+    if not isinstance(option, dict) or set(option) - {"required"} or not isinstance(option.get("required", False), bool):
+        raise ConfigError("security.two_factor takes only 'required' (true or false)")
+    return {"required": option.get("required", False)}
 
 
 def _check_events(events):

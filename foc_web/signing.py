@@ -189,6 +189,8 @@ class SigningMixin:
         return {"method": method, "destination": destination}
 
     async def disable_2fa(self, account, password, code, network=None):
+        if self._engine.security["two_factor"]["required"]:
+            raise ConfigError("this engine requires two-factor authentication (security.two_factor.required)")
         await self.unlock(account, password=password, network=network)
         found, _, store, key = await self._find(account, network)
         account_view = self._account(found, "encrypted_local", None)
@@ -213,10 +215,14 @@ class SigningMixin:
         await self._code_senders[factor["method"]](factor["destination"], code)
 
     async def _check_second_factor(self, account, code):
-        """Verify and consume a second-factor code if the account has 2FA; no-op otherwise."""
+        """Verify and consume a second-factor code if the account has 2FA; no-op otherwise, unless the
+        engine requires 2FA (``security.two_factor.required``) for software accounts."""
         entry = self._unlocked_entry(account.address, account.network)
         factor = entry.secrets.get("two_factor") if entry else None
         if not factor:
+            if self._engine.security["two_factor"]["required"] and account.signer != "hardware":
+                raise TwoFactorError("this engine requires two-factor authentication before an account signs: "
+                                     "turn it on with enable_2fa")
             return
         if code is None:
             raise TwoFactorError("this account has two-factor authentication: a code is required")

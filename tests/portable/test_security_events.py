@@ -244,3 +244,39 @@ async def test_disable_2fa_needs_the_password_and_a_code():
         assert TOTP_SECRET not in (await platform.store().get(account.storage_key))
     finally:
         await cleanup(network)
+
+
+ANY_CALL = {"contract_address": "0x1", "entrypoint": "transfer", "calldata": []}
+
+
+async def test_two_factor_required_by_the_engine():
+    eng, network = engine(two_factor={"required": True})
+    accounts = eng.accounts
+    try:
+        plain = await accounts.create(password=PASSWORD)
+        with pytest.raises(TwoFactorError, match="requires two-factor"):  # before anything is signed or sent
+            await accounts.invoke(account=plain.address, **ANY_CALL)
+        with pytest.raises(TwoFactorError, match="requires two-factor"):
+            await accounts.create_session(account=plain.address)
+        account, code = await totp_account(eng)
+        with pytest.raises(TwoFactorError):
+            await accounts.invoke(account=account.address, two_factor_code="000000", **ANY_CALL)
+        session = await accounts.create_session(account=account.address, two_factor_code=code)
+        assert session.account == account.address
+        with pytest.raises(ConfigError, match="requires two-factor"):
+            await accounts.disable_2fa(account.address, PASSWORD, code)
+        with pytest.raises(TwoFactorError):  # still on
+            await accounts.invoke(account=account.address, **ANY_CALL)
+    finally:
+        await cleanup(network)
+
+
+@pytest.mark.parametrize("option", [True, "yes", {"required": "yes"}, {"required": 1}, {"enforce": True}])
+def test_two_factor_option_is_checked(option):
+    with pytest.raises(ConfigError, match="two_factor"):
+        FocEngine(network="sepolia", security={"two_factor": option})
+
+
+def test_two_factor_is_optional_by_default():
+    assert FocEngine(network="sepolia").security["two_factor"] == {"required": False}
+    assert FocEngine(network="sepolia", security={"two_factor": {}}).security["two_factor"] == {"required": False}
