@@ -746,10 +746,7 @@ class Accounts(SigningMixin, RotationMixin, RecoveryMixin):
         await check_password(policy, new_password, found["account"].get("username"))
         async with platform.lock(f"vault:{key}"):
             # Re-seal the vault as it is now: another tab or process may have written it since it was opened.
-            text = await store.get(key)
-            if text is None:
-                raise AccountNotFoundError(f"no account {found['address']} on network {found['network']!r} any more")
-            current = record.parse(text)
+            current = await self._stored_record(found, store, key)
             if current != found:
                 secrets = await record.unseal(current, password_key, network=found["network"],
                                               address=found["address"], storage_key=key)

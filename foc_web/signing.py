@@ -243,6 +243,15 @@ class SigningMixin:
                 raise
             await self._write_state(account.network, account.address, {**state, **self._lockout.after_success()})
 
+    @staticmethod
+    async def _stored_record(found, store, key):
+        """The record of ``found``'s account as stored now (it may have changed since ``found`` was read)."""
+        text = await store.get(key)
+        current = record.parse(text) if text is not None else None
+        if current is None or (current["network"], current["address"]) != (found["network"], found["address"]):
+            raise AccountNotFoundError(f"no account {found['address']} on network {found['network']!r} any more")
+        return current
+
     async def _reload_unlocked(self, found, store, key, entry):
         """The record as stored now, with ``entry`` updated from its secrets; call under the vault's lock.
 
@@ -251,10 +260,7 @@ class SigningMixin:
         with a retired key, skip a new second factor, or write old secrets back over new ones. If
         the entry's key no longer opens the record (a new password), the account is locked here.
         """
-        text = await store.get(key)
-        current = record.parse(text) if text is not None else None
-        if current is None or (current["network"], current["address"]) != (found["network"], found["address"]):
-            raise AccountNotFoundError(f"no account {found['address']} on network {found['network']!r} any more")
+        current = await self._stored_record(found, store, key)
         if entry.password_key is None:  # a hardware account: nothing is sealed
             return current
         try:

@@ -596,3 +596,35 @@ async def test_a_password_changed_by_another_engine_never_leaves_a_vault_nobody_
             await reloaded.unlock(account.address, password=PASSWORD)
     finally:
         await cleanup(engine, nets)
+
+
+async def test_a_password_change_keeps_what_another_engine_wrote_while_it_ran():
+    engine, nets = fresh_engine()
+    other = another_engine(nets).accounts
+    store = platform.store()
+    try:
+        account = await engine.accounts.create(password=PASSWORD)
+        await other.unlock(account.address, password=PASSWORD)
+        real_get, wrote = store.get, []
+
+        async def get_then_write_elsewhere(key):
+            # The change reads the record, and before it seals it again the other engine writes it
+            # (a test double for that timing only: the store and both engines are real).
+            value = await real_get(key)
+            if key == account.storage_key and not wrote:
+                wrote.append(key)
+                await other.enable_2fa(account=account.address, method="totp", secret="JBSWY3DPEHPK3PXP")
+            return value
+
+        store.get = get_then_write_elsewhere
+        try:
+            await engine.accounts.change_password(account.address, PASSWORD, OTHER_PASSWORD)
+        finally:
+            del store.get
+        assert wrote
+        reloaded = another_engine(nets).accounts
+        await reloaded.unlock(account.address, password=OTHER_PASSWORD)
+        with pytest.raises(TwoFactorError):  # the second factor written meanwhile was kept
+            await reloaded.invoke(account=account.address, **ANY_CALL)
+    finally:
+        await cleanup(engine, nets)
