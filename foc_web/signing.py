@@ -216,7 +216,9 @@ class SigningMixin:
 
     async def _check_second_factor(self, account, code):
         """Verify and consume a second-factor code if the account has 2FA; no-op otherwise, unless the
-        engine requires 2FA (``security.two_factor.required``) for software accounts."""
+        engine requires 2FA (``security.two_factor.required``) for software accounts. The factor is
+        the vault's as stored now: another tab or process may have turned it on."""
+        await self._refresh_unlocked(account.address, account.network)
         entry = self._unlocked_entry(account.address, account.network)
         factor = entry.secrets.get("two_factor") if entry else None
         if not factor:
@@ -330,8 +332,8 @@ class SigningMixin:
             return await self._invoke_serialized(view, session, parsed_calls, two_factor_code, fee_multiplier, tip)
 
     async def _invoke_serialized(self, view, session, parsed_calls, two_factor_code, fee_multiplier, tip):
-        await self._refresh_unlocked(view.address, view.network)  # the key and 2FA as stored now
         if session is not None:
+            await self._refresh_unlocked(view.address, view.network)  # the key as stored now
             _, _, live = await self._find_session(session)  # again: under the lock, with its latest uses
             rules = Permissions.from_option(_permissions_option(live["permissions"]))
             value = rules.check(parsed_calls, platform.now(), live["signed"])

@@ -565,6 +565,8 @@ async def test_a_second_factor_turned_on_by_another_engine_is_enforced_and_kept(
         account = await engine.accounts.create(password=PASSWORD)
         await other.unlock(account.address, password=PASSWORD)  # before the account had 2FA
         await engine.accounts.enable_2fa(account=account.address, method="totp", secret="JBSWY3DPEHPK3PXP")
+        with pytest.raises(TwoFactorError):  # no session, which signs without codes, opens without one
+            await other.create_session(account=account.address)
         with pytest.raises(TwoFactorError):  # asked before anything is signed or sent
             await other.invoke(account=account.address, **ANY_CALL)
         await other.enable_key_rotation(account.address, schedule="monthly")  # a vault write from the other engine
